@@ -1,3 +1,5 @@
+import { looksSecret } from './redact.js';
+
 /**
  * One errors module for the whole tree. Every error has a stable `code` (tests and
  * operators compare codes, never message text) and keeps its `cause`. Errors cross
@@ -86,11 +88,9 @@ export function fromErrorRecord(record: ErrorRecord): TraderError {
   return err;
 }
 
-const SECRET_KEY = /secret|password|apikey|api_key|token/i;
-
 /** Renders a rejected value for a message, never printing what looks like a secret. */
 export function describeValue(key: string, value: unknown): string {
-  if (SECRET_KEY.test(key)) return '[redacted]';
+  if (looksSecret(key)) return '[redacted]';
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'undefined';
   try {

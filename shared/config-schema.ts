@@ -1,0 +1,186 @@
+/**
+ * The one configuration schema: every key, its default and its rule. Defaults follow
+ * the runbook (a 120 s kill threshold, a 60 s breaker cooldown); tests shorten them
+ * through configuration, never by editing code. Durations are milliseconds in keys
+ * ending in `Ms`.
+ */
+
+export interface Config {
+  /** Where the journal, database, status file and control socket live. @default 'dashboard/data/scalping' */
+  dataDir: string;
+  /** Where `bot_YYYYMMDD.json` and `health_log.json` are written. @default 'logs' */
+  logsDir: string;
+  /** Lowest level written to the logs. @default 'info' */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'critical';
+  /** Unified symbols traded. @default ['BTC/USDT'] */
+  symbols: string[];
+  /** Trade on the real exchange named by `exchange`; set by `--live` only. @default false */
+  live: boolean;
+  supervisor: {
+    heartbeat: {
+      /** How often the root samples the heartbeat table. @default 1000 */
+      sampleIntervalMs: number;
+      /** Lag past this logs a warning naming the worker. @default 60000 */
+      warnAfterMs: number;
+      /** Lag past this terminates and respawns the worker. @default 120000 */
+      killAfterMs: number;
+    };
+    restart: {
+      /** More restarts of one child than this within `periodMs` escalates. @default 5 */
+      maxRestarts: number;
+      /** The intensity window. @default 600000 */
+      periodMs: number;
+      /** First respawn delay; doubles per consecutive failure. @default 1000 */
+      backoffInitialMs: number;
+      /** Ceiling of the respawn delay. @default 30000 */
+      backoffMaxMs: number;
+      /** A child that stays up this long has its backoff reset. @default 60000 */
+      stableAfterMs: number;
+    };
+    /** A worker that has not said READY by then has failed to start. @default 30000 */
+    readyTimeoutMs: number;
+    /** A terminated worker that has not exited by then is wedged in native code: escalate. @default 5000 */
+    terminateTimeoutMs: number;
+    /** Graceful shutdown budget; what is left is terminated. @default 20000 */
+    shutdownTimeoutMs: number;
+    healthLog: {
+      /** How often `health_log.json` is rewritten. @default 5000 */
+      intervalMs: number;
+      /** How many recent incidents it keeps. @default 50 */
+      maxIncidents: number;
+    };
+  };
+  worker: {
+    /** How long an idle worker loop waits for work before it comes around (and beats). @default 1000 */
+    loopIdleMs: number;
+  };
+  exchange: {
+    /** The ccxt exchange class. @default 'binance' */
+    id: 'binance';
+    /** Base URL of a Binance-compatible endpoint; null runs the embedded simulator (unless live). @default null */
+    apiUrl: string | null;
+    /** Use Binance's testnet. @default false */
+    sandbox: boolean;
+    /** ccxt request timeout. @default 10000 */
+    timeoutMs: number;
+    /** How often tickers, candles and the book are polled per symbol. @default 1000 */
+    pollIntervalMs: number;
+    /** A file with `{"apiKey": ..., "secret": ...}`; the environment's BINANCE_API_KEY/SECRET win. @default null */
+    keysFile: string | null;
+  };
+  simulator: {
+    /** The generated market the embedded simulator replays. @default 'calm' */
+    scenario: 'calm' | 'trending' | 'flash-crash' | 'gap';
+    /** A CSV of real one-minute candles to replay instead of a generated scenario. @default null */
+    candlesFile: string | null;
+    /** Seed of the generated scenario. @default 1 */
+    seed: number;
+    /** One candle every this many ms. @default 1000 */
+    candleIntervalMs: number;
+    /** Loopback port; 0 picks a free one. @default 0 */
+    port: number;
+  };
+  strategy: {
+    /** Path of the strategy ES module, relative to the working directory. @default 'fixtures/strategies/scalper.js' */
+    module: string;
+    /** Handed to the strategy as `context.params`. @default {} */
+    params: Record<string, unknown>;
+  };
+}
+
+export const DEFAULTS: Config = {
+  dataDir: 'dashboard/data/scalping',
+  logsDir: 'logs',
+  logLevel: 'info',
+  symbols: ['BTC/USDT'],
+  live: false,
+  supervisor: {
+    heartbeat: { sampleIntervalMs: 1000, warnAfterMs: 60_000, killAfterMs: 120_000 },
+    restart: { maxRestarts: 5, periodMs: 600_000, backoffInitialMs: 1000, backoffMaxMs: 30_000, stableAfterMs: 60_000 },
+    readyTimeoutMs: 30_000,
+    terminateTimeoutMs: 5000,
+    shutdownTimeoutMs: 20_000,
+    healthLog: { intervalMs: 5000, maxIncidents: 50 },
+  },
+  worker: { loopIdleMs: 1000 },
+  exchange: { id: 'binance', apiUrl: null, sandbox: false, timeoutMs: 10_000, pollIntervalMs: 1000, keysFile: null },
+  simulator: { scenario: 'calm', candlesFile: null, seed: 1, candleIntervalMs: 1000, port: 0 },
+  strategy: { module: 'fixtures/strategies/scalper.js', params: {} },
+};
+
+/** A rule checks one value and returns why it is bad, or null. */
+export type Rule = (value: unknown) => string | null;
+
+const positiveMs: Rule = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'must be a whole number of milliseconds above 0');
+const count = (min: number): Rule => (v) => (Number.isInteger(v) && (v as number) >= min ? null : `must be a whole number >= ${min}`);
+const text: Rule = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
+const flag: Rule = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const oneOf = (...allowed: string[]): Rule => (v) => (allowed.includes(v as string) ? null : `must be one of ${allowed.join(', ')}`);
+const orNull = (rule: Rule): Rule => (v) => (v === null ? null : rule(v));
+const url: Rule = (v) => {
+  if (typeof v !== 'string') return 'must be a URL string';
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? null : 'must be an http(s) URL';
+  } catch {
+    return 'must be a URL';
+  }
+};
+const symbolList: Rule = (v) =>
+  Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && /^[A-Z0-9]+\/[A-Z0-9]+$/.test(s))
+    ? null
+    : 'must be a non-empty list of symbols like "BTC/USDT"';
+const plainObject: Rule = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'must be an object');
+
+/**
+ * Every leaf key and its rule. A key whose rule is `plainObject` is free-form below
+ * (a strategy's own params); every other key not listed here is unknown.
+ */
+export const RULES: Readonly<Record<string, Rule>> = {
+  dataDir: text,
+  logsDir: text,
+  logLevel: oneOf('debug', 'info', 'warn', 'error', 'critical'),
+  symbols: symbolList,
+  live: flag,
+  'supervisor.heartbeat.sampleIntervalMs': positiveMs,
+  'supervisor.heartbeat.warnAfterMs': positiveMs,
+  'supervisor.heartbeat.killAfterMs': positiveMs,
+  'supervisor.restart.maxRestarts': count(0),
+  'supervisor.restart.periodMs': positiveMs,
+  'supervisor.restart.backoffInitialMs': positiveMs,
+  'supervisor.restart.backoffMaxMs': positiveMs,
+  'supervisor.restart.stableAfterMs': positiveMs,
+  'supervisor.readyTimeoutMs': positiveMs,
+  'supervisor.terminateTimeoutMs': positiveMs,
+  'supervisor.shutdownTimeoutMs': positiveMs,
+  'supervisor.healthLog.intervalMs': positiveMs,
+  'supervisor.healthLog.maxIncidents': count(1),
+  'worker.loopIdleMs': positiveMs,
+  'exchange.id': oneOf('binance'),
+  'exchange.apiUrl': orNull(url),
+  'exchange.sandbox': flag,
+  'exchange.timeoutMs': positiveMs,
+  'exchange.pollIntervalMs': positiveMs,
+  'exchange.keysFile': orNull(text),
+  'simulator.scenario': oneOf('calm', 'trending', 'flash-crash', 'gap'),
+  'simulator.candlesFile': orNull(text),
+  'simulator.seed': count(0),
+  'simulator.candleIntervalMs': count(0),
+  'simulator.port': (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 65536 ? null : 'must be a port number 0-65535'),
+  'strategy.module': text,
+  'strategy.params': plainObject,
+};
+
+/** Checks that relate two keys; each returns [key, value, reason] when violated. */
+export function crossChecks(c: Config): Array<[string, unknown, string]> {
+  const problems: Array<[string, unknown, string]> = [];
+  const hb = c.supervisor.heartbeat;
+  if (hb.killAfterMs <= hb.warnAfterMs) {
+    problems.push(['supervisor.heartbeat.killAfterMs', hb.killAfterMs, `must be greater than supervisor.heartbeat.warnAfterMs (${hb.warnAfterMs})`]);
+  }
+  const r = c.supervisor.restart;
+  if (r.backoffMaxMs < r.backoffInitialMs) {
+    problems.push(['supervisor.restart.backoffMaxMs', r.backoffMaxMs, `must be at least supervisor.restart.backoffInitialMs (${r.backoffInitialMs})`]);
+  }
+  return problems;
+}
