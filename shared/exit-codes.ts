@@ -14,5 +14,7 @@ export const ExitCode = {
   ESCALATED: 70,
   /** A configuration key has a bad value, or live trading was asked for without keys. */
   CONFIG: 78,
+  /** A second SIGINT: the operator asked to exit at once, without the ordered shutdown. */
+  INTERRUPTED: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

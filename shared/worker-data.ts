@@ -12,4 +12,16 @@ export interface WorkerBootData {
   heartbeat: SharedArrayBuffer;
   /** One end of a fresh channel to every peer that is alive at spawn time. */
   ports: Partial<Record<WorkerName, MessagePort>>;
+  /** Only for market-data: where the exchange is and the keys to it. Never logged. */
+  exchange?: ExchangeEndpoint;
+}
+
+/** The exchange the market-data worker talks to: Binance itself, a testnet, or a simulator. */
+export interface ExchangeEndpoint {
+  /** Base URL for ccxt; null = Binance's own URLs. */
+  apiUrl: string | null;
+  apiKey: string;
+  secret: string;
+  /** What it is, for logs: `embedded simulator`, `configured endpoint`, `binance live`. */
+  description: string;
 }

@@ -5,7 +5,7 @@ import type { ErrorRecord } from '../shared/errors.js';
 import type { WorkerName } from '../shared/heartbeat-layout.js';
 import type { Log, LogRecord } from '../shared/log.js';
 import type { RootServes, WorkerControlServes } from '../shared/protocol.js';
-import type { WorkerBootData } from '../shared/worker-data.js';
+import type { ExchangeEndpoint, WorkerBootData } from '../shared/worker-data.js';
 import type { ChildState } from './child-state.js';
 
 /** What the supervisor hears from a child. */
@@ -53,7 +53,7 @@ export class Child {
           this.listener.onHealth(this, component, state);
         },
       },
-      onProblem: (err) => this.log.error(err.message, { worker: name, code: err.code }),
+      onProblem: (err) => this.log.error(err.message, { child: name, code: err.code }),
     });
   }
 
@@ -64,15 +64,16 @@ export class Child {
   setState(next: ChildState, why: string): void {
     const prev = this.state.kind;
     this.state = next;
-    this.log.info(`${this.name}: ${prev} -> ${next.kind} (${why})`, { worker: this.name, from: prev, to: next.kind, generation: this.generation });
+    this.log.info(`${this.name}: ${prev} -> ${next.kind} (${why})`, { child: this.name, from: prev, to: next.kind, generation: this.generation });
   }
 
   /** Starts a new thread with `ports` (one end of a fresh channel per live peer). */
-  spawn(config: Config, heartbeat: SharedArrayBuffer, ports: Partial<Record<WorkerName, MessagePort>>, now: number): void {
+  spawn(config: Config, heartbeat: SharedArrayBuffer, ports: Partial<Record<WorkerName, MessagePort>>, now: number, exchange?: ExchangeEndpoint): void {
     this.generation++;
     this.warned = false;
     this.components.clear();
     const data: WorkerBootData = { name: this.name, generation: this.generation, config, heartbeat, ports };
+    if (exchange) data.exchange = exchange;
     const worker = new Worker(this.file, { workerData: data, transferList: Object.values(ports) });
     this.worker = worker;
     this.control.attach(worker, null);

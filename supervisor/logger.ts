@@ -54,7 +54,7 @@ export function createRootLogger(options: RootLoggerOptions): RootLogger {
   });
 
   const write = (level: Level, message: string, meta: LogMeta | undefined, worker = 'supervisor', time = now()): void => {
-    logger.log({ level, message, worker, time, ...(redact(meta ?? {}) as LogMeta) });
+    logger.log({ level, message, ...(redact(meta ?? {}) as LogMeta), worker, time });
   };
 
   return {

@@ -7,6 +7,7 @@ import { SLOT, WORKER_NAMES, type WorkerName } from '../shared/heartbeat-layout.
 import { HeartbeatTable } from '../shared/heartbeat.js';
 import type { Log, LogRecord } from '../shared/log.js';
 import { peersOf } from '../shared/protocol.js';
+import type { ExchangeEndpoint } from '../shared/worker-data.js';
 import { Child, freshChannel } from './child.js';
 import { hasThread, type ChildState } from './child-state.js';
 import { judgeLag } from './heartbeat-monitor.js';
@@ -21,8 +22,8 @@ export interface SupervisorOptions {
   config: Config;
   log: SupervisorLog;
   now?: () => number;
-  /** Where each worker's entry file is; tests never replace the real workers. */
-  workerFile?: (name: WorkerName) => URL;
+  /** The exchange market-data talks to (embedded simulator, configured endpoint, or Binance). */
+  exchange: ExchangeEndpoint;
 }
 
 /** Events a supervisor emits; tests and the entry point wait on them instead of sleeping. */
@@ -64,6 +65,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly now: () => number;
   private readonly config: Config;
   private readonly log: SupervisorLog;
+  private readonly exchange: ExchangeEndpoint;
 
   constructor(options: SupervisorOptions) {
     super();
@@ -73,9 +75,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.startedAt = this.now();
     this.incidents = new IncidentLog(options.config.supervisor.healthLog.maxIncidents);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    const file = options.workerFile ?? ((name: WorkerName) => new URL(`../workers/${name}/main.js`, import.meta.url));
+    this.exchange = options.exchange;
     for (const name of WORKER_NAMES) {
-      this.children.set(name, new Child(name, file(name), this.listener, this.log));
+      this.children.set(name, new Child(name, new URL(`../workers/${name}/main.js`, import.meta.url), this.listener, this.log));
       this.policies.set(name, new RestartPolicy(options.config.supervisor.restart));
     }
   }
@@ -173,7 +175,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     onExit: (child: Child, code: number, state: ChildState): void => this.onExit(child, code, state),
     onLog: (child: Child, record: LogRecord): void => this.log.fromWorker(child.name, record),
     onFatal: (child: Child, error: { name: string; code: string; message: string }): void => {
-      this.log.error(`${child.name} failed: ${error.message}`, { worker: child.name, code: error.code });
+      this.log.error(`${child.name} failed: ${error.message}`, { child: child.name, code: error.code });
       this.incident(child.name, 'fatal', error.message.split('\n')[0] ?? error.message);
     },
     onHealth: (): void => undefined,
@@ -190,7 +192,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       other.sendPeerPort(name, theirs);
     }
     this.table.reset(SLOT[name], child.generation + 1, this.now());
-    child.spawn(this.config, this.table.buffer, ports, this.now());
+    child.spawn(this.config, this.table.buffer, ports, this.now(), name === 'market-data' ? this.exchange : undefined);
     const generation = child.generation;
     this.later(this.config.supervisor.readyTimeoutMs, () => {
       if (child.state.kind === 'starting' && child.generation === generation) {
@@ -214,12 +216,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         case 'lagging':
           if (child.warned) break;
           child.warned = true;
-          this.log.warn(`${name} heartbeat lags ${lagMs} ms (warn after ${thresholds.warnAfterMs} ms)`, { worker: name, lagMs });
+          this.log.warn(`${name} heartbeat lags ${lagMs} ms (warn after ${thresholds.warnAfterMs} ms)`, { child: name, lagMs });
           this.incident(name, 'hang-warning', `heartbeat lag ${lagMs} ms > warnAfterMs ${thresholds.warnAfterMs}`);
           this.emit('lagging', { name, lagMs });
           break;
         case 'hung':
-          this.log.error(`${name} is hung: heartbeat lag ${lagMs} ms > killAfterMs ${thresholds.killAfterMs}; terminating and respawning`, { worker: name, lagMs });
+          this.log.error(`${name} is hung: heartbeat lag ${lagMs} ms > killAfterMs ${thresholds.killAfterMs}; terminating and respawning`, { child: name, lagMs });
           this.incident(name, 'hang-kill', `heartbeat lag ${lagMs} ms > killAfterMs ${thresholds.killAfterMs}`);
           this.emit('hung', { name, lagMs });
           this.kill(child, `hung: heartbeat lag ${lagMs} ms > killAfterMs ${thresholds.killAfterMs}`);
@@ -236,7 +238,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.later(bound, () => {
       if (child.generation !== generation || child.state.kind !== 'terminating') return;
       const why = `${child.name} did not exit within ${bound} ms of terminate() (stuck in native code?); exiting so systemd restarts the process`;
-      this.log.critical(why, { worker: child.name });
+      this.log.critical(why, { child: child.name });
       this.incident(child.name, 'wedged', why);
       child.setState({ kind: 'failed', since: this.now(), reason: why }, why);
       this.escalate(why);
@@ -263,7 +265,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (decision.action === 'escalate') {
       const why = `${name} failed ${decision.restartsInWindow} times within supervisor.restart.periodMs (${this.config.supervisor.restart.periodMs} ms), more than maxRestarts ${this.config.supervisor.restart.maxRestarts}: ${reason}`;
       child.setState({ kind: 'failed', since: this.now(), reason: why }, why);
-      this.log.critical(`escalating: ${why}`, { worker: name });
+      this.log.critical(`escalating: ${why}`, { child: name });
       this.incident(name, 'escalation', why);
       this.escalate(why);
       return;
@@ -272,7 +274,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.lastRestartReason = reason;
     const until = this.now() + decision.delayMs;
     child.setState({ kind: 'backoff', since: this.now(), until, reason }, `respawn in ${decision.delayMs} ms`);
-    this.log.warn(`${name} will be respawned in ${decision.delayMs} ms: ${reason}`, { worker: name, delayMs: decision.delayMs, restartsInWindow: decision.restartsInWindow });
+    this.log.warn(`${name} will be respawned in ${decision.delayMs} ms: ${reason}`, { child: name, delayMs: decision.delayMs, restartsInWindow: decision.restartsInWindow });
     this.emit('respawn-scheduled', { name, delayMs: decision.delayMs, reason });
     this.later(decision.delayMs, () => {
       if (this.stopping || child.state.kind !== 'backoff') return;
@@ -307,7 +309,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (child.state.kind === 'starting' || child.state.kind === 'running') child.requestStop(reason, this.now());
       const inTime = await this.within(exited, deadline - this.now());
       if (!inTime) {
-        this.log.error(`${name} did not stop within supervisor.shutdownTimeoutMs; terminating it`, { worker: name });
+        this.log.error(`${name} did not stop within supervisor.shutdownTimeoutMs; terminating it`, { child: name });
         child.terminate('out of shutdown time', this.now());
         await this.within(exited, this.config.supervisor.terminateTimeoutMs);
       }

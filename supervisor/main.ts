@@ -1,0 +1,86 @@
+// First: our SIGUSR1 handler, before anything slow loads (see early-signals.ts).
+import './early-signals.js';
+import { mkdirSync } from 'node:fs';
+import { loadConfig, redactConfig, USAGE, type LoadedConfig } from '../shared/config.js';
+import { ConfigError, ErrorCode, TraderError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
+import { resolveEndpoint } from './exchange-endpoint.js';
+import { summarize } from './health-log.js';
+import { createRootLogger } from './logger.js';
+import { installSignalHandlers } from './signals.js';
+import { Supervisor } from './supervisor.js';
+
+/**
+ * `node supervisor/main.js`: the root of the tree and the one entry point, under systemd
+ * or by hand. Exit codes are in shared/exit-codes.ts and the README.
+ */
+async function main(): Promise<number> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    return refuse(err);
+  }
+  if (loaded.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return ExitCode.OK;
+  }
+  if (loaded.printConfig) {
+    process.stdout.write(`${JSON.stringify(redactConfig(loaded.config), null, 2)}\n`);
+    return ExitCode.OK;
+  }
+  const { config } = loaded;
+  mkdirSync(config.dataDir, { recursive: true });
+  const log = createRootLogger({ logsDir: config.logsDir, level: config.logLevel });
+  process.on('uncaughtException', (err) => {
+    log.critical(`root supervisor crashed: ${err.stack ?? err.message}`);
+    void log.close().finally(() => process.exit(ExitCode.UNEXPECTED));
+  });
+  process.on('unhandledRejection', (err) => {
+    log.critical(`root supervisor: unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    void log.close().finally(() => process.exit(ExitCode.UNEXPECTED));
+  });
+
+  let exchange;
+  try {
+    exchange = await resolveEndpoint(config, process.env, log);
+  } catch (err) {
+    await log.close();
+    return refuse(err);
+  }
+  const supervisor = new Supervisor({ config, log, exchange: exchange.endpoint });
+  installSignalHandlers(
+    {
+      shutdown: (signal) => void supervisor.shutdown(signal),
+      exitNow: () => void log.close().finally(() => process.exit(ExitCode.INTERRUPTED)),
+      dumpHealth: () => {
+        const path = supervisor.writeHealth();
+        log.info(`SIGUSR1: ${summarize(supervisor.healthReport())}`, { healthLog: path });
+      },
+    },
+    log,
+  );
+  log.info(`trader-gemini starting (pid ${process.pid})`, { dataDir: config.dataDir, logsDir: config.logsDir, symbols: config.symbols });
+  supervisor.start().catch((err: unknown) => log.warn(`start interrupted: ${(err as Error).message}`));
+  const code = await supervisor.done;
+  await exchange.close();
+  await log.close();
+  return code;
+}
+
+/** A bad flag or configuration stops the bot before any worker starts, with the key and value named. */
+function refuse(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`trader-gemini: configuration error: ${err.message}\n`);
+    return ExitCode.CONFIG;
+  }
+  if (err instanceof TraderError && err.code === ErrorCode.USAGE) {
+    process.stderr.write(`trader-gemini: ${err.message}\n`);
+    return ExitCode.USAGE;
+  }
+  throw err;
+}
+
+process.exitCode = await main();
+// A worker or socket left behind must not keep a finished supervisor alive.
+process.exit();
