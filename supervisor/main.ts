@@ -64,6 +64,13 @@ async function main(): Promise<number> {
   supervisor.start().catch((err: unknown) => log.warn(`start interrupted: ${(err as Error).message}`));
   const code = await supervisor.done;
   await exchange.close();
+  if (supervisor.wedged) {
+    // process.exit() would wait forever for the wedged thread; SIGKILL is the only way out,
+    // and systemd's Restart=on-failure treats it as the failure it is.
+    log.critical('a worker thread is wedged in native code: the supervisor kills its own process (SIGKILL) so systemd restarts it');
+    await log.close();
+    process.kill(process.pid, 'SIGKILL');
+  }
   await log.close();
   return code;
 }

@@ -66,6 +66,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly config: Config;
   private readonly log: SupervisorLog;
   private readonly exchange: ExchangeEndpoint;
+  private wedgedChild: WorkerName | null = null;
 
   constructor(options: SupervisorOptions) {
     super();
@@ -80,6 +81,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.children.set(name, new Child(name, new URL(`../workers/${name}/main.js`, import.meta.url), this.listener, this.log));
       this.policies.set(name, new RestartPolicy(options.config.supervisor.restart));
     }
+  }
+
+  /**
+   * A terminated thread that never exited (blocked in a system call). Node cannot exit
+   * normally while it lives, not even with `process.exit`, so the caller must end the
+   * process by other means.
+   */
+  get wedged(): boolean {
+    return this.wedgedChild !== null;
   }
 
   get stopping(): boolean {
@@ -239,6 +249,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (child.generation !== generation || child.state.kind !== 'terminating') return;
       const why = `${child.name} did not exit within ${bound} ms of terminate() (stuck in native code?); exiting so systemd restarts the process`;
       this.log.critical(why, { child: child.name });
+      this.wedgedChild = child.name;
       this.incident(child.name, 'wedged', why);
       child.setState({ kind: 'failed', since: this.now(), reason: why }, why);
       this.escalate(why);

@@ -1,0 +1,177 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../shared/exit-codes.js';
+import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
+import { ROOT, readLogLines, tempDir } from '../fixtures/testing/tree.js';
+import { dayStamp } from './daily-file-transport.js';
+
+const running: BotProcess[] = [];
+afterEach(() => {
+  for (const bot of running.splice(0)) if (bot.proc.exitCode === null && bot.proc.signalCode === null) bot.proc.kill('SIGKILL');
+});
+
+/** A working directory with a config that scales the thresholds down, as the tests of the tree do. */
+function workdir(over: Record<string, unknown> = {}): { cwd: string; trigger: string } {
+  const cwd = tempDir('tg-main-');
+  const trigger = join(cwd, 'hang-trigger');
+  const config = {
+    supervisor: {
+      heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 1500 },
+      restart: { backoffInitialMs: 100 },
+      terminateTimeoutMs: 1000,
+      shutdownTimeoutMs: 10_000,
+      healthLog: { intervalMs: 500 },
+    },
+    worker: { loopIdleMs: 100 },
+    exchange: { pollIntervalMs: 100 },
+    simulator: { candleIntervalMs: 100 },
+    strategy: { module: join(ROOT, 'fixtures/strategies/hang.js'), params: { triggerFile: trigger } },
+    ...over,
+  };
+  writeFileSync(join(cwd, 'config.json'), JSON.stringify(config));
+  return { cwd, trigger };
+}
+
+function bot(args: string[], cwd: string, env?: NodeJS.ProcessEnv): BotProcess {
+  const b = startBot(args, env ? { cwd, env } : { cwd });
+  running.push(b);
+  return b;
+}
+
+const logFile = (cwd: string): string => join(cwd, 'logs', `bot_${dayStamp(Date.now())}.json`);
+
+describe('node supervisor/main.js', () => {
+  it('stops in order on SIGTERM with exit 0 and every log line flushed', async () => {
+    const { cwd } = workdir();
+    const b = bot(['--config', 'config.json'], cwd);
+    await b.waitForLine(/all workers ready/);
+    b.proc.kill('SIGTERM');
+    expect(await b.exited).toEqual({ code: 0, signal: null });
+    const lines = readLogLines(logFile(cwd));
+    const stops = lines.filter((l) => /-> stopped/.test(String(l.message))).map((l) => l.child);
+    expect(stops).toEqual(['engine', 'market-data', 'persistence']);
+    expect(lines.at(-1)?.message).toBe('stopped (exit code 0)');
+    // Default paths follow the runbook, relative to the working directory.
+    expect(existsSync(join(cwd, 'dashboard/data/scalping/trades.csv'))).toBe(true);
+  });
+
+  it('writes the health log on SIGUSR1, keeps running, and opens no inspector port', async () => {
+    const { cwd } = workdir();
+    const b = bot(['--config', 'config.json'], cwd);
+    await b.waitForLine(/all workers ready/);
+    const before = Date.now();
+    b.proc.kill('SIGUSR1');
+    const line = await b.waitForLine(/SIGUSR1: health: running; persistence=running/);
+    expect(line).toMatch(/engine=running lag=\d+ms restarts=0/);
+    const health = JSON.parse(readFileSync(join(cwd, 'logs/health_log.json'), 'utf8')) as Record<string, unknown>;
+    expect(Date.parse(health.generatedAt as string)).toBeGreaterThanOrEqual(before - 1000);
+    expect(health).toMatchObject({ pid: b.proc.pid, status: 'running' });
+    expect(health.uptimeMs).toBeGreaterThan(0);
+    const workers = health.workers as Record<string, Record<string, unknown>>;
+    for (const name of ['persistence', 'market-data', 'engine']) {
+      expect(workers[name]).toMatchObject({ state: 'running', restarts: 0, lastRestartReason: null });
+      expect(workers[name]?.lagMs).toEqual(expect.any(Number));
+      expect(workers[name]?.lastHeartbeatAt).toEqual(expect.any(String));
+    }
+    expect(health.incidents).toEqual([]);
+    // Node's default SIGUSR1 action would have opened the inspector.
+    expect(b.output()).not.toMatch(/Debugger listening/);
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(9229, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+    expect(b.proc.exitCode).toBeNull();
+    b.proc.kill('SIGTERM');
+    expect((await b.exited).code).toBe(0);
+  });
+
+  it('terminates what is left at supervisor.shutdownTimeoutMs and still exits 0', async () => {
+    const { cwd, trigger } = workdir({
+      supervisor: { heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 600_000 }, shutdownTimeoutMs: 1000, terminateTimeoutMs: 1000 },
+    });
+    const b = bot(['--config', 'config.json'], cwd);
+    await b.waitForLine(/all workers ready/);
+    writeFileSync(trigger, 'never-settle');
+    await b.waitForLine(/engine heartbeat lags/);
+    b.proc.kill('SIGTERM');
+    expect(await b.exited).toEqual({ code: 0, signal: null });
+    expect(b.output()).toMatch(/engine did not stop within supervisor.shutdownTimeoutMs; terminating it/);
+  });
+
+  it('exits at once on a second SIGINT', async () => {
+    const { cwd, trigger } = workdir({
+      supervisor: { heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 600_000 }, shutdownTimeoutMs: 600_000 },
+    });
+    const b = bot(['--config', 'config.json'], cwd);
+    await b.waitForLine(/all workers ready/);
+    writeFileSync(trigger, 'never-settle');
+    await b.waitForLine(/engine heartbeat lags/);
+    b.proc.kill('SIGINT');
+    await b.waitForLine(/SIGINT received: graceful shutdown/);
+    b.proc.kill('SIGINT');
+    expect(await b.exited).toEqual({ code: ExitCode.INTERRUPTED, signal: null });
+  });
+
+  it('escalates with a CRITICAL alert when a terminated worker is wedged in a system call', async () => {
+    const { cwd, trigger } = workdir();
+    const b = bot(['--config', 'config.json'], cwd);
+    await b.waitForLine(/all workers ready/);
+    writeFileSync(trigger, 'native');
+    const result = await b.exited;
+    // process.exit() cannot finish while the thread is blocked, so the root kills itself.
+    expect(result.signal).toBe('SIGKILL');
+    const lines = readLogLines(logFile(cwd));
+    const critical = lines.filter((l) => l.level === 'critical' && l.alert === 'CRITICAL').map((l) => String(l.message));
+    expect(critical.some((m) => /^engine did not exit within 1000 ms of terminate\(\)/.test(m))).toBe(true);
+    expect(critical.some((m) => /wedged in native code/.test(m))).toBe(true);
+    // The healthy workers were still stopped in order, so their files are flushed.
+    const stops = lines.filter((l) => /-> stopped/.test(String(l.message))).map((l) => l.child);
+    expect(stops).toEqual(['market-data', 'persistence']);
+  });
+});
+
+describe('configuration errors', () => {
+  it('refuses a bad value before any worker starts, naming the key and the value', async () => {
+    const { cwd } = workdir({ supervisor: { heartbeat: { killAfterMs: -5 } } });
+    const b = bot(['--config', 'config.json'], cwd);
+    expect((await b.exited).code).toBe(ExitCode.CONFIG);
+    expect(b.output()).toMatch(/config key "supervisor.heartbeat.killAfterMs" must be a whole number of milliseconds above 0 \(got -5\)/);
+    expect(b.output()).not.toMatch(/spawned/);
+    expect(existsSync(join(cwd, 'logs'))).toBe(false);
+  });
+
+  it('refuses an unknown key, and a bad environment override', async () => {
+    const { cwd } = workdir({ exchange: { pollIntervalMs: 100, pollIntervall: 5 } });
+    const b = bot(['--config', 'config.json'], cwd);
+    expect((await b.exited).code).toBe(ExitCode.CONFIG);
+    expect(b.output()).toMatch(/config key "exchange.pollIntervall" is not a known configuration key \(got 5\)/);
+
+    const ok = workdir();
+    const c = bot(['--config', 'config.json'], ok.cwd, { TRADER_GEMINI__logLevel: 'loud' });
+    expect((await c.exited).code).toBe(ExitCode.CONFIG);
+    expect(c.output()).toMatch(/config key "logLevel" must be one of debug, info, warn, error, critical \(got "loud"\)/);
+  });
+
+  it('refuses an unknown flag with the usage and its own exit code', async () => {
+    const { cwd } = workdir();
+    const b = bot(['--dataa-dir', 'x'], cwd);
+    expect((await b.exited).code).toBe(ExitCode.USAGE);
+    expect(b.output()).toMatch(/Unknown option '--dataa-dir'/);
+    expect(b.output()).toMatch(/usage: node supervisor\/main.js/);
+  });
+
+  it('prints the effective configuration with secrets redacted', async () => {
+    const { cwd } = workdir({ strategy: { module: 'x.js', params: { apiSecret: 'hunter2', window: 7 } } });
+    const b = bot(['--config', 'config.json', '--print-config', '--data-dir', '/srv/tg'], cwd, { TRADER_GEMINI__supervisor__heartbeat__killAfterMs: '2500' });
+    expect((await b.exited).code).toBe(0);
+    const printed = JSON.parse(b.output()) as { dataDir: string; strategy: { params: Record<string, unknown> }; supervisor: { heartbeat: { killAfterMs: number } } };
+    expect(printed.dataDir).toBe('/srv/tg');
+    expect(printed.supervisor.heartbeat.killAfterMs).toBe(2500);
+    expect(printed.strategy.params).toEqual({ apiSecret: '[redacted]', window: 7 });
+    expect(b.output()).not.toMatch(/hunter2/);
+  });
+});
