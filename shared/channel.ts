@@ -76,7 +76,8 @@ export class Channel<Local extends Protocol, Remote extends Protocol> {
       port.off('message', this.onMessage);
       port.off('close', this.onPortClosed);
       port.off('exit', this.onPortClosed);
-      (port as { unref?: () => void }).unref?.();
+      // Closing our end tells a live peer at once (its port emits 'close'); a Worker has no close().
+      (port as { close?: () => void }).close?.();
       this.port = null;
     }
     for (const [id, p] of this.pending) {
