@@ -36,6 +36,13 @@ describe('createExchangeClient', () => {
     expect((ex.urls['api'] as Record<string, string>)['public']).not.toContain('://api.binance.com');
   });
 
+  it('fetches the open orders of every symbol in one call', async () => {
+    const ex = createExchangeClient({ apiUrl: sim.url, apiKey: 'sim-key', secret: 'sim-secret', timeoutMs: 1000 });
+    const price = Math.round(sim.price('BTC/USDT') * 0.9);
+    await ex.createOrder('BTC/USDT', 'limit', 'buy', 0.001, price, { clientOrderId: 'all-open' });
+    expect((await ex.fetchOpenOrders()).map((o) => o.clientOrderId)).toEqual(['all-open']);
+  });
+
   it('loadMarkets with keys asks for the spot exchangeInfo and nothing else', async () => {
     const ex = createExchangeClient({ apiUrl: sim.url, apiKey: 'sim-key', secret: 'sim-secret', timeoutMs: 1000 });
     const before = sim.requests().length;

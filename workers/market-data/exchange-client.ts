@@ -42,6 +42,9 @@ export function createExchangeClient(opts: ExchangeClientOptions): binance {
       fetchCurrencies: false,
       // Clock drift shows up as InvalidNonce (-1021) where the operator can see it, not as a hidden extra call.
       adjustForTimeDifference: false,
+      // Reconciliation asks for every open order at once; ccxt would otherwise refuse with an
+      // ExchangeError that looks like an exchange rejection but never left the process.
+      fetchOpenOrders: { warnWithoutSymbol: false },
     },
   });
   if (opts.sandbox && !opts.apiUrl) exchange.setSandboxMode(true);
