@@ -43,6 +43,18 @@ function bot(args: string[], cwd: string, env?: NodeJS.ProcessEnv): BotProcess {
 const logFile = (cwd: string): string => join(cwd, 'logs', `bot_${dayStamp(Date.now())}.json`);
 
 describe('node supervisor/main.js', () => {
+  it('paper-trades out of the box with no arguments: embedded simulator, default strategy', async () => {
+    const cwd = tempDir('tg-default-');
+    const b = bot([], cwd);
+    await b.waitForLine(/embedded exchange simulator on http:\/\/127\.0\.0\.1:\d+/);
+    await b.waitForLine(/loaded strategy "ema-cross-scalper"/);
+    await b.waitForLine(/all workers ready/);
+    b.proc.kill('SIGTERM');
+    expect(await b.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(cwd, 'dashboard/data/scalping/trades.csv'))).toBe(true);
+    expect(existsSync(join(cwd, 'logs/health_log.json'))).toBe(true);
+  });
+
   it('stops in order on SIGTERM with exit 0 and every log line flushed', async () => {
     const { cwd } = workdir();
     const b = bot(['--config', 'config.json'], cwd);
