@@ -27,7 +27,8 @@ export interface WorkerContext<Name extends WorkerName> {
 
 /** What a worker's own code gives the runtime. */
 export interface WorkerBody<S extends Protocol> {
-  requests: RequestHandlers<S>;
+  /** Every request the worker serves except `ping`, which the runtime answers on every channel. */
+  requests: Omit<RequestHandlers<S>, 'ping'>;
   events: EventHandlers<S>;
   /** The worker's one loop; resolves when `stopping` is aborted and the work in hand is flushed. */
   run(): Promise<void>;
