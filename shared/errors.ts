@@ -41,6 +41,8 @@ export const ErrorCode = {
   EXCHANGE_AUTH: 'TG_ERR_EXCHANGE_AUTH',
   /** The circuit breaker is open: the call failed fast without touching the network. */
   BREAKER_OPEN: 'TG_ERR_BREAKER_OPEN',
+  /** An entry order was refused by a safety gate (kill switch, risk, liquidity); the reason says which. */
+  ENTRY_BLOCKED: 'TG_ERR_ENTRY_BLOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
