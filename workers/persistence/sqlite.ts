@@ -45,6 +45,11 @@ export function loadSqlJs(): Promise<SqlJs> {
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
+/** The cheap check: does the file start like an SQLite database? */
+export function hasSqliteHeader(bytes: Uint8Array): boolean {
+  return bytes.length >= 100 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') === SQLITE_MAGIC;
+}
+
 /**
  * Why `bytes` cannot serve as trades.db, or null when it can: header, schema version, the
  * `fills` table, and `PRAGMA integrity_check`. An empty file is refused even though SQLite
@@ -52,7 +57,7 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
  */
 export function problemWith(SQL: SqlJs, bytes: Uint8Array): string | null {
   if (bytes.length === 0) return 'empty file';
-  if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== SQLITE_MAGIC) return 'not an SQLite database (bad header)';
+  if (!hasSqliteHeader(bytes)) return 'not an SQLite database (bad header)';
   let db: Database | null = null;
   try {
     db = new SQL.Database(bytes);

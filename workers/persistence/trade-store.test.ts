@@ -167,6 +167,18 @@ describe('TradeStore at run time', () => {
     expect(await dbRows(reopened)).toEqual(await journalRows(paths));
   });
 
+  it('a checkpoint that finds the file it replaces damaged keeps it as evidence and says so', async () => {
+    const paths = await seeded();
+    const log = recordingLog();
+    const store = await openStore(paths.dataDir, log);
+    await writeFile(paths.db, 'overwritten by a careless script');
+    await store.appendFills([makeFill(31)]);
+    expect(await store.checkpoint()).toMatchObject({ maxSeq: 31, verified: true });
+    expect(log.at('critical').join()).toMatch(/damaged since the last checkpoint/);
+    expect(await readFile((await asideFiles(paths, 'trades.db.corrupt-')).map((f) => `${paths.dataDir}/${f}`)[0] as string, 'utf8')).toMatch(/careless/);
+    expect(await store.verify()).toBeNull();
+  });
+
   it('an insert that hits "database disk image is malformed" fails over without losing that fill, and the bot keeps going', async () => {
     const paths = await seeded();
     const log = recordingLog();

@@ -3,7 +3,7 @@
  * trades.db (sql.js) that mirrors the journal for queries, checkpointed to disk whole and
  * atomically, verified, and copied to trades_backup.db. See index.ts for the API contract.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { Fill, OrderIntent } from '../../shared/domain.js';
 import { ErrorCode, TraderError } from '../../shared/errors.js';
 import { moveAside, writeFileAtomic } from './atomic-file.js';
@@ -14,7 +14,7 @@ import type { Log } from './log.js';
 import { exists, loadImage, removeLeftovers, type LoadedImage } from './open-image.js';
 import { DEFAULT_DATA_DIR, storePaths, type StorePaths } from './paths.js';
 import { PersistencePool } from './pool.js';
-import { allFills, FillInserter, isCorruptionError, loadSqlJs, maxSeq, openDatabase, type Database, type SqlJs } from './sqlite.js';
+import { allFills, FillInserter, hasSqliteHeader, isCorruptionError, loadSqlJs, maxSeq, openDatabase, type Database, type SqlJs } from './sqlite.js';
 
 export interface TradeStoreOptions {
   /** @default 'dashboard/data/scalping' */
@@ -185,19 +185,11 @@ export class TradeStore {
    * replaced from memory, or, if the memory image fails its own check, by the failover.
    * Returns the problem found, or null.
    */
-  async verify(): Promise<string | null> {
-    const problem = (await exists(this.paths.db)) ? await this.pool.inspect(this.paths.db) : 'trades.db is missing';
-    if (problem === null) return null;
-    const aside = (await exists(this.paths.db)) ? await moveAside(this.paths.db, 'corrupt') : null;
-    this.log.critical(`trades.db on disk failed verification (${problem})${aside ? `: moved to ${aside}` : ''}; rewriting it`, { problem, aside });
-    const memoryOk = await this.serial(() => {
-      if (this.state === 'degraded') return false;
-      const check = this.db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
-      return check === 'ok';
-    }).catch(() => false);
-    if (!memoryOk) await this.serial(() => this.failover(`in-memory database failed quick_check after ${problem}`));
-    await this.checkpoint();
-    return problem;
+  verify(): Promise<string | null> {
+    // In the checkpoint chain: a checkpoint renaming trades.db mid-verify would look like damage.
+    const run = this.checkpointChain.then(() => this.verifyOnDisk());
+    this.checkpointChain = run.catch(() => undefined);
+    return run;
   }
 
   /** Stops the timers, waits for pending work, checkpoints, closes files and the pool. Idempotent. */
@@ -208,11 +200,13 @@ export class TradeStore {
 
   private async shutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    await this.dbChain;
-    if (this.state !== 'degraded') await this.checkpoint().catch((err: Error) => this.log.error(`final checkpoint failed: ${err.message}`));
-    this.state = 'closed';
+    // Journals first: their last acks queue the last inserts, which the checkpoint must hold.
     await this.journal.close();
     await this.intents.close();
+    await this.dbChain;
+    if (this.state !== 'degraded') await this.checkpoint().catch((err: Error) => this.log.error(`final checkpoint failed: ${err.message}`));
+    await this.checkpointChain;
+    this.state = 'closed';
     this.db.close();
     await this.pool.destroy();
   }
@@ -228,11 +222,25 @@ export class TradeStore {
     every(this.options.verifyIntervalMs, 'verify', () => this.verify());
   }
 
+  private async verifyOnDisk(): Promise<string | null> {
+    const problem = (await exists(this.paths.db)) ? await this.pool.inspect(this.paths.db) : 'trades.db is missing';
+    if (problem === null) return null;
+    const aside = (await exists(this.paths.db)) ? await moveAside(this.paths.db, 'corrupt') : null;
+    this.log.critical(`trades.db on disk failed verification (${problem})${aside ? `: moved to ${aside}` : ''}; rewriting it`, { problem, aside });
+    const memoryOk = await this.serial(() => this.state !== 'degraded' && this.db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] === 'ok').catch(
+      () => false,
+    );
+    if (!memoryOk) await this.serial(() => this.failover(`in-memory database failed quick_check after ${problem}`));
+    await this.writeCheckpoint();
+    return problem;
+  }
+
   private async writeCheckpoint(): Promise<CheckpointResult> {
     const snapshot = await this.serial(() => {
       this.assertDatabase();
       return { bytes: this.db.export(), maxSeq: this.dbMaxSeq };
     });
+    await this.setAsideIfDamaged();
     await writeFileAtomic(this.paths.db, snapshot.bytes);
     const problem = await this.pool.inspect(this.paths.db);
     const result: CheckpointResult = { maxSeq: snapshot.maxSeq, bytes: snapshot.bytes.length, verified: problem === null, backedUp: false };
@@ -250,8 +258,20 @@ export class TradeStore {
     return result;
   }
 
+  /**
+   * The file a checkpoint is about to replace should be the last checkpoint. A bad header
+   * means something outside damaged it: keep it as evidence and say so (the full
+   * integrity_check of the file on disk is `verify()`'s job, it costs seconds at 1M rows).
+   */
+  private async setAsideIfDamaged(): Promise<void> {
+    const head = await readHead(this.paths.db);
+    if (head === null || hasSqliteHeader(head)) return;
+    const aside = await moveAside(this.paths.db, 'corrupt');
+    this.log.critical(`trades.db on disk was damaged since the last checkpoint (bad header): moved to ${aside}; replacing it from memory`, { aside });
+  }
+
   private async insert(entries: ReadonlyArray<JournalEntry<Fill>>): Promise<void> {
-    if (this.state === 'degraded') return;
+    if (this.state === 'degraded' || this.state === 'closed') return;
     // After a failover the rebuilt database may already hold rows still queued here.
     const fresh = entries.filter((e) => e.seq > this.dbMaxSeq);
     if (fresh.length === 0) return;
@@ -321,6 +341,21 @@ export class TradeStore {
     if (this.state === 'degraded') {
       throw new TraderError(ErrorCode.CLOSED, 'trades.db is unavailable after a failed failover; the journal is intact, restart to rebuild');
     }
+  }
+}
+
+async function readHead(path: string): Promise<Uint8Array | null> {
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (handle === null) return null;
+  try {
+    const head = Buffer.alloc(100);
+    const { bytesRead } = await handle.read(head, 0, 100, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 
