@@ -82,12 +82,46 @@ export interface EngineServes extends Protocol {
   };
 }
 
-/** Market data: the only owner of ccxt. */
+/** Free and locked amounts per asset, as the exchange reports them. */
+export interface AccountBalances {
+  free: Record<string, number>;
+  used: Record<string, number>;
+  /** When the exchange answered (epoch ms). */
+  fetchedAt: number;
+}
+
+/** The exchange's trading rules for one symbol, from its filters. */
+export interface MarketRules {
+  symbol: string;
+  base: string;
+  quote: string;
+  /** LOT_SIZE step and minimum, in base units. */
+  amountStep: number;
+  minAmount: number;
+  /** PRICE_FILTER tick. */
+  priceTick: number;
+  /** MIN_NOTIONAL / NOTIONAL minimum, in quote units. */
+  minNotional: number;
+}
+
+/** Market data: the only owner of ccxt. Every request goes through the breaker. */
 export interface MarketDataServes extends Protocol {
   requests: {
     ping: { input: PingInput; output: PingOutput };
-    /** Send an order whose intent is already journaled; answers with the exchange's report. */
+    /** Send an order whose intent is already journaled; answers with the exchange's report (never sends it twice). */
     'place-order': { input: OrderIntent; output: OrderReport };
+    /** Look an order up by its client order id; null when the exchange does not know it. */
+    'fetch-order': { input: { symbol: string; clientOrderId: string }; output: OrderReport | null };
+    /** Cancel an order by client order id; answers with its final report (null when the exchange does not know it). */
+    'cancel-order': { input: { symbol: string; clientOrderId: string }; output: OrderReport | null };
+    /** Every open order of the configured symbols. */
+    'fetch-open-orders': { input: Record<string, never>; output: OrderReport[] };
+    /** Balances per asset. */
+    'fetch-balance': { input: Record<string, never>; output: AccountBalances };
+    /** Executions of `symbol` since `since` (epoch ms), oldest first, one per trade, tagged with their order's client id. */
+    'fetch-my-trades': { input: { symbol: string; since: number }; output: Fill[] };
+    /** Lot size, tick and minimum notional of each configured symbol. */
+    'market-rules': { input: Record<string, never>; output: MarketRules[] };
   };
   events: Record<string, never>;
 }
