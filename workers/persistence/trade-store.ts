@@ -3,7 +3,7 @@
  * trades.db (sql.js) that mirrors the journal for queries, checkpointed to disk whole and
  * atomically, verified, and copied to trades_backup.db. See index.ts for the API contract.
  */
-import { open, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import type { Fill, OrderIntent } from '../../shared/domain.js';
 import { ErrorCode, TraderError } from '../../shared/errors.js';
 import { moveAside, writeFileAtomic } from './atomic-file.js';
@@ -75,14 +75,18 @@ export class TradeStore {
       poolThreads: options.poolThreads ?? 1,
     };
     const pool = new PersistencePool({ maxThreads: compiled.poolThreads });
+    const opened: Array<CsvJournal<Fill> | CsvJournal<OrderIntent>> = [];
     try {
+      await mkdir(paths.dataDir, { recursive: true });
       await removeLeftovers(paths, log);
       const image = await loadImage(paths, pool, log);
       const SQL = await loadSqlJs();
       const db = openDatabase(SQL, image.bytes);
       if (image.scan === null) await recreateJournal(paths, db, log);
       const journal = await CsvJournal.open(paths.journal, fillFormat, log, image.scan ? { scanned: image.scan } : {});
+      opened.push(journal);
       const intents = await CsvJournal.open(paths.intents, intentFormat, log);
+      opened.push(intents);
       const backupAt = await stat(paths.backup).then((s) => s.mtimeMs, () => 0);
       const store = new TradeStore(SQL, db, image.maxSeq, journal, intents, pool, paths, log, compiled, backupAt);
       // A fresh start (nothing anywhere) has nothing to write yet; anything rebuilt is written now.
@@ -96,6 +100,7 @@ export class TradeStore {
       });
       return store;
     } catch (err) {
+      await Promise.all(opened.map((j) => j.close()));
       await pool.destroy();
       throw err;
     }
