@@ -81,10 +81,48 @@ export interface Config {
     port: number;
   };
   strategy: {
-    /** Path of the strategy ES module, relative to the working directory. @default 'fixtures/strategies/scalper.js' */
+    /** Path of the strategy ES module, relative to the working directory (else the install root). @default 'fixtures/strategies/scalper.js' */
     module: string;
     /** Handed to the strategy as `context.params`. @default {} */
     params: Record<string, unknown>;
+    /** This many throwing candles in a row pause entries with a CRITICAL alert. @default 5 */
+    maxConsecutiveErrors: number;
+  };
+  risk: {
+    /** Each entry's size, as a percentage of equity. @default 10 */
+    positionSizePct: number;
+    /** No entry while this many positions are open. @default 1 */
+    maxOpenPositions: number;
+    /** The exchange-side STOP_LOSS_LIMIT sits this far below the entry fill. @default 1 */
+    stopLossPct: number;
+    /** The stop's limit price sits this far below its trigger, so a fast fall still fills. @default 0.5 */
+    stopLimitOffsetPct: number;
+    /** The day's realised plus unrealised loss past this percentage of the 00:00 UTC equity trips the kill switch. @default 3 */
+    dailyLossLimitPct: number;
+    killSwitch: {
+      /** Equity this far below its peak within `windowMs` trips the kill switch. @default 5 */
+      maxDrawdownPct: number;
+      /** The drawdown window. @default 60000 */
+      windowMs: number;
+    };
+  };
+  reconcile: {
+    /** Reconcile with the exchange this often (also on start, respawn, and when the breaker closes). @default 60000 */
+    intervalMs: number;
+    /** Open orders the bot does not know: `cancel` them, or `adopt` (leave them). @default 'cancel' */
+    unknownOrders: 'cancel' | 'adopt';
+  };
+  persistence: {
+    /** Checkpoint trades.db this often (also after a burst of writes and at shutdown). @default 60000 */
+    checkpointIntervalMs: number;
+    /** Copy a verified checkpoint to trades_backup.db this often. @default 3600000 */
+    backupIntervalMs: number;
+    /** Verify trades.db on disk (integrity_check, in the pool) this often. @default 300000 */
+    verifyIntervalMs: number;
+    /** The engine writes a status.csv row this often (and after every fill and every kill-switch or breaker change). @default 60000 */
+    statusIntervalMs: number;
+    /** Checkpoint after this many fills since the last checkpoint (a burst). @default 100 */
+    checkpointAfterFills: number;
   };
 }
 
@@ -105,7 +143,17 @@ export const DEFAULTS: Config = {
   worker: { loopIdleMs: 1000 },
   exchange: { id: 'binance', apiUrl: null, sandbox: false, timeoutMs: 10_000, pollIntervalMs: 1000, keysFile: null },
   simulator: { scenario: 'calm', candlesFile: null, seed: 1, candleIntervalMs: 1000, port: 0 },
-  strategy: { module: 'fixtures/strategies/scalper.js', params: {} },
+  strategy: { module: 'fixtures/strategies/scalper.js', params: {}, maxConsecutiveErrors: 5 },
+  risk: {
+    positionSizePct: 10,
+    maxOpenPositions: 1,
+    stopLossPct: 1,
+    stopLimitOffsetPct: 0.5,
+    dailyLossLimitPct: 3,
+    killSwitch: { maxDrawdownPct: 5, windowMs: 60_000 },
+  },
+  reconcile: { intervalMs: 60_000, unknownOrders: 'cancel' },
+  persistence: { checkpointIntervalMs: 60_000, backupIntervalMs: 3_600_000, verifyIntervalMs: 300_000, statusIntervalMs: 60_000, checkpointAfterFills: 100 },
 };
 
 /** A rule checks one value and returns why it is bad, or null. */
@@ -130,6 +178,7 @@ const symbolList: Rule = (v) =>
   Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && /^[A-Z0-9]+\/[A-Z0-9]+$/.test(s))
     ? null
     : 'must be a non-empty list of symbols like "BTC/USDT"';
+const percent: Rule = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 100 ? null : 'must be a percentage above 0 and at most 100');
 const plainObject: Rule = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'must be an object');
 
 /**
@@ -169,6 +218,21 @@ export const RULES: Readonly<Record<string, Rule>> = {
   'simulator.port': (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 65536 ? null : 'must be a port number 0-65535'),
   'strategy.module': text,
   'strategy.params': plainObject,
+  'strategy.maxConsecutiveErrors': count(1),
+  'risk.positionSizePct': percent,
+  'risk.maxOpenPositions': count(1),
+  'risk.stopLossPct': percent,
+  'risk.stopLimitOffsetPct': percent,
+  'risk.dailyLossLimitPct': percent,
+  'risk.killSwitch.maxDrawdownPct': percent,
+  'risk.killSwitch.windowMs': positiveMs,
+  'reconcile.intervalMs': positiveMs,
+  'reconcile.unknownOrders': oneOf('cancel', 'adopt'),
+  'persistence.checkpointIntervalMs': positiveMs,
+  'persistence.backupIntervalMs': positiveMs,
+  'persistence.verifyIntervalMs': positiveMs,
+  'persistence.statusIntervalMs': positiveMs,
+  'persistence.checkpointAfterFills': count(1),
 };
 
 /** Checks that relate two keys; each returns [key, value, reason] when violated. */

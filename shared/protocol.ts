@@ -3,6 +3,7 @@ import type { Candle, Fill, OrderIntent, OrderReport, Quote } from './domain.js'
 import type { ErrorRecord } from './errors.js';
 import type { WorkerName } from './heartbeat-layout.js';
 import type { LogRecord } from './log.js';
+import type { StatusSnapshot } from './status.js';
 
 /**
  * The tagged unions of the tree, one per receiver: `XServes` lists the requests X
@@ -126,6 +127,18 @@ export interface MarketDataServes extends Protocol {
   events: Record<string, never>;
 }
 
+/** What a (re)starting engine is seeded from. */
+export interface PersistedState {
+  /** The last valid status.csv row, or null on a first start. */
+  status: StatusSnapshot | null;
+  /** Fills journaled after that row (seq > status.lastFillSeq), oldest first: replayed on top of it. */
+  fillsAfter: Array<{ seq: number; fill: Fill }>;
+  /** Intents with no journaled fill: the exchange is asked about each. */
+  pendingIntents: OrderIntent[];
+  /** The last journaled fill, if any: reconciliation asks the exchange for trades since its time. */
+  lastFill: { seq: number; fill: Fill } | null;
+}
+
 /** Persistence: journal, database, status. */
 export interface PersistenceServes extends Protocol {
   requests: {
@@ -134,6 +147,14 @@ export interface PersistenceServes extends Protocol {
     'journal-intent': { input: OrderIntent; output: { seq: number } };
     /** Journal a fill; answers after fsync. */
     'journal-fill': { input: Fill; output: { seq: number } };
+    /** Fills journaled for one order (so a fill learned twice is journaled once). */
+    'fills-for-order': { input: { clientOrderId: string }; output: Fill[] };
+    /** Append a status snapshot to status.csv; answers after fsync. */
+    'append-status': { input: StatusSnapshot; output: { seq: number } };
+    /** Everything an engine needs to restore itself. */
+    'load-state': { input: Record<string, never>; output: PersistedState };
+    /** Checkpoint trades.db now. */
+    'checkpoint-now': { input: Record<string, never>; output: { maxSeq: number; verified: boolean } };
   };
   events: Record<string, never>;
 }
