@@ -58,18 +58,19 @@ describe('CsvJournal', () => {
   });
 
   it('sets a last line without a line end aside and truncates back to the last good line', async () => {
-    const path = await journalWith(5);
+    const path = await journalWith(7);
     const good = await readFile(path);
-    await appendFile(path, '6,2024-12-04T08:13:27.000Z,900006,tg-6,BTC/US');
+    await appendFile(path, '8,2024-12-04T08:13:27.000Z,900008,tg-8,BTC/US');
     const log = recordingLog();
     const journal = await CsvJournal.open(path, fillFormat, log);
-    expect(journal.lastSeq).toBe(5);
+    expect(journal.lastSeq).toBe(7);
     expect(await readFile(path)).toEqual(good);
     const torn = (await readdir(join(path, '..'))).filter((f) => f.startsWith('trades.csv.torn-'));
     expect(torn).toHaveLength(1);
-    expect(await readFile(join(path, '..', torn[0] as string), 'utf8')).toBe('6,2024-12-04T08:13:27.000Z,900006,tg-6,BTC/US');
-    expect(log.at('warn').join()).toMatch(/torn tail from line 8/);
-    expect(await journal.append([makeFill(6)])).toEqual([6]);
+    expect(await readFile(join(path, '..', torn[0] as string), 'utf8')).toBe('8,2024-12-04T08:13:27.000Z,900008,tg-8,BTC/US');
+    expect(log.at('warn').join()).toMatch(/torn tail from line 10/);
+    expect(await journal.append([makeFill(8)])).toEqual([8]);
+    expect((await journal.readAll()).map((e) => e.record)).toEqual(Array.from({ length: 8 }, (_, i) => makeFill(i + 1)));
     await journal.close();
   });
 

@@ -47,7 +47,7 @@ export function makeFill(n: number): Fill {
     price: 43_000 + n / 100,
     fee: 0.00001 * n,
     feeCurrency: 'BNB',
-    reason: n % 5 === 0 ? `ema "cross", rsi<30\nline two ${n}` : `signal ${n}`,
+    reason: n % 5 === 0 ? `ema "cross", rsi<30\nline two ${n}` : n % 7 === 0 ? `ünïcødé € 😀 ${n}` : `signal ${n}`,
     timestamp: 1_733_300_000_000 + n * 1000,
   };
 }
