@@ -53,8 +53,7 @@ export async function loadImage(paths: StorePaths, pool: PersistencePool, log: L
       if (source === 'trades_backup.db') log.warn(`running on trades_backup.db plus ${out.replayed} newer journal rows`, { maxSeq: out.maxSeq });
       return { bytes: out.bytes, source, replayed: out.replayed, maxSeq: out.maxSeq, scan: out.scan };
     }
-    const problem =
-      out.kind === 'bad-base' ? out.problem : `it holds seq ${out.baseMaxSeq} but the journal ends at ${out.journalLastSeq} (the journal wins)`;
+    const problem = out.kind === 'bad-base' ? out.problem : `${out.problem}; the journal wins`;
     const aside = await moveAside(path, 'corrupt');
     const next = source === 'trades.db' && candidates.length > 1 ? 'failing over to trades_backup.db' : 'rebuilding from the journal';
     log.critical(`${source} unusable (${problem}): moved to ${aside}; ${next}`, { path, aside, problem });

@@ -4,10 +4,11 @@
  * pool so the persistence worker's loop stays free while a large journal replays.
  */
 import { readFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import type { Fill } from '../../shared/domain.js';
 import { scanCsv, type ScanResult } from './csv-format.js';
 import { fillFormat } from './formats.js';
-import { FillInserter, finishBulkDatabase, loadSqlJs, maxSeq, openBulkDatabase, openDatabase, problemWith, type Database } from './sqlite.js';
+import { FillInserter, finishBulkDatabase, loadSqlJs, maxSeq, openBulkDatabase, openDatabase, problemWith, selectFills, type Database } from './sqlite.js';
 
 export interface ReplayInput {
   journalPath: string;
@@ -18,8 +19,8 @@ export interface ReplayInput {
 export type ReplayOutput =
   /** The base file cannot serve (why); nothing was built. */
   | { kind: 'bad-base'; problem: string }
-  /** The base is ahead of the journal: it holds seqs the journal does not (the journal wins). */
-  | { kind: 'base-ahead'; baseMaxSeq: number; journalLastSeq: number }
+  /** The base disagrees with the journal (the journal wins): it holds seqs the journal does not, or its last row differs. */
+  | { kind: 'base-diverged'; problem: string }
   | {
       kind: 'built';
       bytes: Uint8Array;
@@ -45,6 +46,10 @@ export async function replay(input: ReplayInput): Promise<ReplayOutput> {
   }
   try {
     const baseMaxSeq = maxSeq(db);
+    // The base's last row must be the journal's row of that seq: a cheap check that both
+    // still tell the same story (a repaired or replaced journal would not).
+    const anchor = selectFills(db, 'ORDER BY seq DESC LIMIT 1')[0] ?? null;
+    let anchorSeen = anchor === null;
     const journal = await readFile(input.journalPath).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return null;
       throw err;
@@ -57,6 +62,7 @@ export async function replay(input: ReplayInput): Promise<ReplayOutput> {
       let inBatch = 0;
       db.exec('BEGIN');
       scan = scanCsv(journal, fillFormat, 'strict', (seq: number, fill: Fill, cells: readonly string[]) => {
+        if (seq === anchor?.seq) anchorSeen = isDeepStrictEqual(fill, anchor.record);
         if (seq <= baseMaxSeq) return;
         inserter.add(seq, fill, cells[1]);
         replayed += 1;
@@ -69,7 +75,8 @@ export async function replay(input: ReplayInput): Promise<ReplayOutput> {
       inserter.flush();
       db.exec('COMMIT');
       inserter.free();
-      if (baseMaxSeq > scan.lastSeq) return { kind: 'base-ahead', baseMaxSeq, journalLastSeq: scan.lastSeq };
+      if (baseMaxSeq > scan.lastSeq) return { kind: 'base-diverged', problem: `it holds seq ${baseMaxSeq} but the journal ends at ${scan.lastSeq}` };
+      if (!anchorSeen) return { kind: 'base-diverged', problem: `its row seq ${baseMaxSeq} differs from the journal's` };
     }
     if (input.basePath === null) finishBulkDatabase(db);
     return { kind: 'built', bytes: db.export(), baseMaxSeq, replayed, maxSeq: maxSeq(db), scan };

@@ -5,6 +5,7 @@
 import initSqlJs from 'sql.js';
 import type { Fill } from '../../shared/domain.js';
 import { ErrorCode, TraderError } from '../../shared/errors.js';
+import type { JournalEntry } from './csv-format.js';
 import { fillFormat, isoTime } from './formats.js';
 
 export type Database = initSqlJs.Database;
@@ -145,17 +146,22 @@ export class FillInserter {
   }
 }
 
-/** Reads fills back as the journal holds them (used to recreate a lost journal). */
-export function* allFills(db: Database): Generator<{ seq: number; fill: Fill }> {
-  const stmt = db.prepare('SELECT * FROM fills ORDER BY seq');
+/**
+ * Fills as the journal holds them, selected by `tail` (`WHERE ... ORDER BY ...`). Used to
+ * answer queries, to recreate a lost journal, and to compare the database with the journal.
+ */
+export function selectFills(db: Database, tail: string, params: Array<string | number> = []): Array<JournalEntry<Fill>> {
+  const stmt = db.prepare(`SELECT * FROM fills ${tail}`, params);
+  const entries: Array<JournalEntry<Fill>> = [];
   try {
     while (stmt.step()) {
       const row = stmt.get().map((v) => (v === null ? '' : String(v)));
-      yield { seq: Number(row[0]), fill: fillFormat.decode(row.slice(1)) };
+      entries.push({ seq: Number(row[0]), record: fillFormat.decode(row.slice(1)) });
     }
   } finally {
     stmt.free();
   }
+  return entries;
 }
 
 /** True for the errors SQLite raises on a damaged image (SQLITE_CORRUPT, SQLITE_NOTADB). */

@@ -111,6 +111,17 @@ describe('TradeStore open: the corruption matrix', () => {
     expect((err as Error).message).toMatch(/line 4 .*repair-journal/);
   });
 
+  it('a database whose last row differs from the journal is set aside: the journal wins', async () => {
+    const paths = await seeded();
+    const text = await readFile(paths.journal, 'utf8');
+    await writeFile(paths.journal, text.replace(',tg-30,', ',tg-30-repaired,'));
+    const log = recordingLog();
+    const store = await openStore(paths.dataDir, log);
+    expect(log.at('critical').join()).toMatch(/trades\.db unusable \(its row seq 30 differs from the journal's; the journal wins\)/);
+    expect(await dbRows(store)).toEqual(await journalRows(paths));
+    expect(await store.fillsByClientOrderId('tg-30-repaired')).toHaveLength(1);
+  });
+
   it('stale trades.db-wal and -shm are removed with a warning', async () => {
     const paths = await seeded();
     await writeFile(`${paths.db}-wal`, randomBytes(4096));

@@ -14,7 +14,7 @@ import type { Log } from './log.js';
 import { exists, loadImage, removeLeftovers, type LoadedImage } from './open-image.js';
 import { DEFAULT_DATA_DIR, storePaths, type StorePaths } from './paths.js';
 import { PersistencePool } from './pool.js';
-import { allFills, FillInserter, hasSqliteHeader, isCorruptionError, loadSqlJs, maxSeq, openDatabase, type Database, type SqlJs } from './sqlite.js';
+import { FillInserter, hasSqliteHeader, isCorruptionError, loadSqlJs, maxSeq, openDatabase, selectFills, type Database, type SqlJs } from './sqlite.js';
 
 export interface TradeStoreOptions {
   /** @default 'dashboard/data/scalping' */
@@ -366,7 +366,7 @@ async function readHead(path: string): Promise<Uint8Array | null> {
 
 /** Journal lost but a database present: the database is all that is left of the truth. */
 async function recreateJournal(paths: StorePaths, db: Database, log: Log): Promise<void> {
-  const entries = [...allFills(db)].map(({ seq, fill }) => ({ seq, record: fill }));
+  const entries = selectFills(db, 'ORDER BY seq');
   if (entries.length === 0) return;
   await writeFileAtomic(paths.journal, encodeHeader(fillFormat) + encodeRows(fillFormat, entries));
   log.critical(`journal ${paths.journal} was missing: recreated from the database (${entries.length} fills); fills after the last checkpoint may be lost`, {
