@@ -23,6 +23,24 @@
  *   TG_ERR_CLOSED          the store/journal is closed, a journal write failed (reopen to
  *                          recover), or trades.db is unavailable after a failed failover
  *
+ * Corruption at run time: sql.js reads trades.db once, at open, and keeps the database in
+ * memory; damage to the file afterwards is only visible on disk. So: (1) every checkpoint
+ * looks at the header of the file it replaces (a damaged one is kept as `.corrupt-<time>`
+ * with a CRITICAL alert), writes the new file atomically and re-reads it in the pool
+ * (integrity_check) before it may become trades_backup.db; (2) `verify()` (timer) runs
+ * integrity_check on trades.db in the pool and, when it fails, sets it aside and rewrites it
+ * from memory, or fails over if the memory image fails quick_check too; (3) any insert or
+ * query that raises SQLITE_CORRUPT ("database disk image is malformed") fails over: CRITICAL,
+ * trades.db set aside, trades_backup.db + the journal replayed in the pool, the database
+ * swapped, a fresh trades.db written. The fill that hit the error is already in the journal,
+ * so the rebuilt database holds it; appends keep being journaled during the rebuild.
+ *
+ * Open, in order: stale -wal/-shm and dead writers' temp files removed (warn); trades.db
+ * checked and replayed from the journal; if unusable or diverging from the journal
+ * (CRITICAL, set aside) trades_backup.db + journal; if that fails too, the journal alone.
+ * trades.db missing: rebuilt from the journal (info). Journal missing: recreated from the
+ * database (CRITICAL). A torn journal tail is set aside as `trades.csv.torn-<time>` (warn).
+ *
  * Alerts through the `Log` given (see log.ts): `critical` when trades.db or the backup is
  * set aside, on a runtime failover, when the journal is recreated from the database, when a
  * checkpoint does not verify; `warn` for a torn tail set aside, stale -wal/-shm removed,
