@@ -3,7 +3,7 @@ import type { Candle, Fill, OrderIntent, OrderReport, Quote } from './domain.js'
 import type { ErrorRecord } from './errors.js';
 import type { WorkerName } from './heartbeat-layout.js';
 import type { LogRecord } from './log.js';
-import type { StatusSnapshot } from './status.js';
+import type { BreakerStatus, StatusSnapshot } from './status.js';
 
 /**
  * The tagged unions of the tree, one per receiver: `XServes` lists the requests X
@@ -42,6 +42,8 @@ export interface WorkerControlServes extends Protocol {
     status: { input: Record<string, never>; output: WorkerStatus };
     /** Ping `peer` over the worker's own channel to it: proves a peer link works end to end. */
     'probe-peer': { input: { peer: WorkerName }; output: PingOutput & { roundTripMs: number } };
+    /** An operator's command (from the control socket), for the worker that owns it. */
+    command: { input: WorkerCommand; output: unknown };
   };
   events: {
     /** Finish the work in hand, flush, and exit. */
@@ -52,6 +54,18 @@ export interface WorkerControlServes extends Protocol {
     'peer-down': { peer: WorkerName; reason: string };
   };
 }
+
+/** Operators' commands, each owned by one worker; `by` names who asked, for the audit trail. */
+export type WorkerCommand =
+  /** Engine: the runbook's reset_daily_losses(). */
+  | { name: 'reset-kill-switch'; by: string; reason: string }
+  /** Engine: refuse or allow new entries (exits and stops go on). */
+  | { name: 'pause-entries'; by: string; reason: string }
+  | { name: 'resume-entries'; by: string; reason: string }
+  /** Engine: reconcile with the exchange now. */
+  | { name: 'reconcile-now'; by: string }
+  /** Persistence: checkpoint trades.db now. */
+  | { name: 'checkpoint-now'; by: string };
 
 /** What the root accepts from every worker. */
 export interface RootServes extends Protocol {
@@ -80,6 +94,8 @@ export interface EngineServes extends Protocol {
     candle: Candle;
     /** The latest prices and book for one symbol (from market-data). */
     quote: Quote;
+    /** The exchange breaker changed state (from market-data); closing again triggers a reconciliation. */
+    breaker: BreakerStatus;
   };
 }
 

@@ -5,7 +5,7 @@ import { ErrorCode, TraderError, toErrorRecord } from '../../shared/errors.js';
 import { BEAT_STATE, SLOT, type WorkerName } from '../../shared/heartbeat-layout.js';
 import { HeartbeatWriter } from '../../shared/heartbeat.js';
 import type { Log } from '../../shared/log.js';
-import { peersOf, type Protocol, type RootServes, type ServesByWorker, type WorkerControlServes, type WorkerStatus } from '../../shared/protocol.js';
+import { peersOf, type Protocol, type RootServes, type ServesByWorker, type WorkerCommand, type WorkerControlServes, type WorkerStatus } from '../../shared/protocol.js';
 import type { WorkerBootData } from '../../shared/worker-data.js';
 import { createWorkerLogger } from './worker-logger.js';
 
@@ -34,6 +34,8 @@ export interface WorkerBody<S extends Protocol> {
   run(): Promise<void>;
   /** The worker's view for `status` requests. */
   details(): Record<string, unknown>;
+  /** Operators' commands this worker owns; any other is refused with a PROTOCOL error. */
+  command?(command: WorkerCommand): Promise<unknown>;
 }
 
 /**
@@ -56,6 +58,10 @@ export async function bootWorker<Name extends WorkerName>(
     name: `${expected}->root`,
     requests: {
       status: () => status(),
+      command: (cmd) => {
+        if (!body?.command) throw new TraderError(ErrorCode.PROTOCOL, `${expected} takes no operator commands (got "${cmd.name}")`);
+        return body.command(cmd);
+      },
       'probe-peer': async ({ peer }) => {
         const sentAt = performance.now();
         const pong = await peerChannel(peer).request('ping', { from: expected, sentAt: Date.now() });

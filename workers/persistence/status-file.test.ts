@@ -13,6 +13,7 @@ function snapshot(n: number): StatusSnapshot {
     positions: n % 2 ? [{ symbol: 'BTC/USDT', amount: 0.01, entryPrice: 43_000, note: 'a "quoted", comma\nnewline' }] : [],
     killSwitch: { tripped: n >= 4, reason: n >= 4 ? 'daily loss limit' : null, trippedAt: n >= 4 ? 1_733_300_000_000 : null, day: '2024-12-04', realisedLoss: { today: 10 * n } },
     breaker: { state: n === 5 ? 'open' : 'closed', failures: n },
+    lastFillSeq: 3 * n,
   };
 }
 

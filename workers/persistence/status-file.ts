@@ -10,38 +10,9 @@ import { scanCsv, type CsvFormat } from './csv-format.js';
 import { CsvJournal } from './csv-journal.js';
 import { isoTime, parseNumber, parseTime } from './formats.js';
 import type { Log } from './log.js';
+import type { Balance, BreakerStatus, KillSwitchStatus, StatusSnapshot } from '../../shared/status.js';
 
-export interface Balance {
-  free: number;
-  locked: number;
-}
-
-export interface KillSwitchStatus {
-  tripped: boolean;
-  reason: string | null;
-  /** Epoch ms, null while not tripped. */
-  trippedAt: number | null;
-  /** The UTC day (`YYYY-MM-DD`) the loss counters belong to. */
-  day: string;
-  /** Realised loss counters (quote currency), e.g. `{ today: 12.5 }`. */
-  realisedLoss: Record<string, number>;
-}
-
-export interface BreakerStatus {
-  state: 'closed' | 'open' | 'half-open';
-  [more: string]: unknown;
-}
-
-export interface StatusSnapshot {
-  /** Epoch ms. */
-  time: number;
-  equity: number;
-  balances: Record<string, Balance>;
-  /** Open positions as the engine describes them (plain JSON objects). */
-  positions: Array<Record<string, unknown>>;
-  killSwitch: KillSwitchStatus;
-  breaker: BreakerStatus;
-}
+export type { Balance, BreakerStatus, KillSwitchStatus, StatusSnapshot } from '../../shared/status.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -60,7 +31,7 @@ function check(ok: boolean, what: string): void {
 
 export const statusFormat: CsvFormat<StatusSnapshot> = {
   name: 'status file',
-  columns: ['time', 'equity', 'balances', 'positions', 'kill_switch', 'breaker'],
+  columns: ['time', 'equity', 'balances', 'positions', 'kill_switch', 'breaker', 'last_fill_seq'],
   encode: (s) => [
     isoTime(s.time),
     String(s.equity),
@@ -68,10 +39,11 @@ export const statusFormat: CsvFormat<StatusSnapshot> = {
     JSON.stringify(s.positions),
     JSON.stringify(s.killSwitch),
     JSON.stringify(s.breaker),
+    String(s.lastFillSeq),
   ],
   decode: (cells) => {
-    check(cells.length === 6, `${cells.length} cells, expected 6`);
-    const [time, equity, balances, positions, killSwitch, breaker] = cells as [string, string, string, string, string, string];
+    check(cells.length === 7, `${cells.length} cells, expected 7`);
+    const [time, equity, balances, positions, killSwitch, breaker, lastFillSeq] = cells as [string, string, string, string, string, string, string];
     const b = json(balances, 'balances');
     check(isObject(b) && Object.values(b).every((x) => isObject(x) && isNumber(x.free) && isNumber(x.locked)), 'balances: want {asset: {free, locked}}');
     const p = json(positions, 'positions');
@@ -96,6 +68,7 @@ export const statusFormat: CsvFormat<StatusSnapshot> = {
       positions: p as Array<Record<string, unknown>>,
       killSwitch: k as unknown as KillSwitchStatus,
       breaker: br as BreakerStatus,
+      lastFillSeq: parseNumber(lastFillSeq, 'last_fill_seq', 0),
     };
   },
 };

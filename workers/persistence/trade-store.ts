@@ -140,9 +140,18 @@ export class TradeStore {
     return entries.map((e) => e.record).filter((i) => !filled.has(i.clientOrderId));
   }
 
-  async fillsByClientOrderId(clientOrderId: string): Promise<Array<JournalEntry<Fill>>> {
+  fillsByClientOrderId(clientOrderId: string): Promise<Array<JournalEntry<Fill>>> {
+    return this.selectFills('client_order_id = ?', [clientOrderId]);
+  }
+
+  /** Fills with a seq above `seq`, oldest first: what a restart replays on top of a status snapshot. */
+  async fillsAfter(seq: number): Promise<Array<{ seq: number; fill: Fill }>> {
+    return (await this.selectFills('seq > ?', [seq])).map((e) => ({ seq: e.seq, fill: e.record }));
+  }
+
+  private selectFills(where: string, params: Array<string | number>): Promise<Array<JournalEntry<Fill>>> {
     return this.withDatabase((db) => {
-      const stmt = db.prepare('SELECT * FROM fills WHERE client_order_id = ? ORDER BY seq', [clientOrderId]);
+      const stmt = db.prepare(`SELECT * FROM fills WHERE ${where} ORDER BY seq`, params);
       const rows: Array<JournalEntry<Fill>> = [];
       try {
         while (stmt.step()) {
