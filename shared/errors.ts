@@ -39,8 +39,14 @@ export const ErrorCode = {
   EXCHANGE_REJECTED: 'TG_ERR_EXCHANGE_REJECTED',
   /** The exchange rejected the credentials. */
   EXCHANGE_AUTH: 'TG_ERR_EXCHANGE_AUTH',
+  /** The exchange refused a signed request because the clock is off (-1021 InvalidNonce); not an outage. */
+  EXCHANGE_CLOCK: 'TG_ERR_EXCHANGE_CLOCK',
   /** The circuit breaker is open: the call failed fast without touching the network. */
   BREAKER_OPEN: 'TG_ERR_BREAKER_OPEN',
+  /** The data directory is held by a running bot. */
+  LOCKED: 'TG_ERR_LOCKED',
+  /** The control socket could not be reached (no bot running?) or answered badly. */
+  CONTROL: 'TG_ERR_CONTROL',
   /** An entry order was refused by a safety gate (kill switch, risk, liquidity); the reason says which. */
   ENTRY_BLOCKED: 'TG_ERR_ENTRY_BLOCKED',
 } as const;

@@ -12,6 +12,8 @@ export const ExitCode = {
   USAGE: 64,
   /** A worker could not be stopped or restarted in place: the whole process must restart (too many restarts, or a wedged thread). */
   ESCALATED: 70,
+  /** The data directory is held by another running bot. */
+  LOCKED: 75,
   /** A configuration key has a bad value, or live trading was asked for without keys. */
   CONFIG: 78,
   /** A second SIGINT: the operator asked to exit at once, without the ordered shutdown. */

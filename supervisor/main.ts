@@ -4,6 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { loadConfig, redactConfig, USAGE, type LoadedConfig } from '../shared/config.js';
 import { ConfigError, ErrorCode, TraderError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import { controlHandler } from './control-commands.js';
+import { startControlServer } from './control-server.js';
+import { acquireDataLock } from './data-lock.js';
 import { resolveEndpoint } from './exchange-endpoint.js';
 import { summarize } from './health-log.js';
 import { createRootLogger } from './logger.js';
@@ -31,6 +34,12 @@ async function main(): Promise<number> {
   }
   const { config } = loaded;
   mkdirSync(config.dataDir, { recursive: true });
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireDataLock(config.dataDir);
+  } catch (err) {
+    return refuse(err);
+  }
   const log = createRootLogger({ logsDir: config.logsDir, level: config.logLevel });
   process.on('uncaughtException', (err) => {
     log.critical(`root supervisor crashed: ${err.stack ?? err.message}`);
@@ -46,9 +55,11 @@ async function main(): Promise<number> {
     exchange = await resolveEndpoint(config, process.env, log);
   } catch (err) {
     await log.close();
+    releaseLock();
     return refuse(err);
   }
   const supervisor = new Supervisor({ config, log, exchange: exchange.endpoint });
+  const control = await startControlServer(config.dataDir, controlHandler(supervisor, log), log);
   installSignalHandlers(
     {
       shutdown: (signal) => void supervisor.shutdown(signal),
@@ -63,7 +74,9 @@ async function main(): Promise<number> {
   log.info(`trader-gemini starting (pid ${process.pid})`, { dataDir: config.dataDir, logsDir: config.logsDir, symbols: config.symbols });
   supervisor.start().catch((err: unknown) => log.warn(`start interrupted: ${(err as Error).message}`));
   const code = await supervisor.done;
+  await control.close();
   await exchange.close();
+  releaseLock();
   if (supervisor.wedged) {
     // process.exit() would wait forever for the wedged thread; SIGKILL is the only way out,
     // and systemd's Restart=on-failure treats it as the failure it is.
@@ -80,6 +93,10 @@ function refuse(err: unknown): number {
   if (err instanceof ConfigError) {
     process.stderr.write(`trader-gemini: configuration error: ${err.message}\n`);
     return ExitCode.CONFIG;
+  }
+  if (err instanceof TraderError && err.code === ErrorCode.LOCKED) {
+    process.stderr.write(`trader-gemini: ${err.message}\n`);
+    return ExitCode.LOCKED;
   }
   if (err instanceof TraderError && err.code === ErrorCode.USAGE) {
     process.stderr.write(`trader-gemini: ${err.message}\n`);

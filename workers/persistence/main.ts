@@ -80,6 +80,11 @@ await bootWorker('persistence', async (ctx) => {
       },
     },
     events: {},
+    command: async (cmd) => {
+      if (cmd.name !== 'checkpoint-now') throw new TraderError(ErrorCode.PROTOCOL, `persistence does not run "${cmd.name}"`);
+      ctx.log.info(`checkpoint asked by ${cmd.by}`);
+      return store.checkpoint();
+    },
     details: () => ({ dataDir: ctx.config.dataDir, store: store.currentState, lastFillSeq: store.lastSeq, flushes, queued: inbox.size }),
     run: async () => {
       while (!ctx.stopping.aborted) {
