@@ -1,35 +1,53 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, rmSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-
 /**
- * Replaces `path` so that a reader, or a power cut, sees either the old content or the
- * new, never a torn mix: write a temporary file beside it, fsync it, rename it over the
- * target, then fsync the directory so the rename itself is durable.
+ * Atomic file replacement: write a temp file beside the target, fsync it, rename it over
+ * the target, fsync the directory. A crash at any point leaves either the old file or the
+ * new one, never a mix. Dependency-free on purpose: the supervisor's health log reuses it.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o640): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDirectory(dirname(path));
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** The UTC time as a file-name suffix: `20261204T194500.123Z` (no colons, sorts by time). */
+export function utcStamp(now: Date = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '');
 }
 
-/** Makes a rename or a new file in `dir` durable. */
-export function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** fsync a directory so a rename or create inside it survives a power cut. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
+}
+
+/**
+ * Replace `path` with `data` atomically. The temp name carries the pid so two processes
+ * (the bot and a recovery CLI) never write the same temp file.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}`);
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  await rename(tmp, path);
+  await fsyncDir(dirname(path));
+}
+
+/**
+ * Move a file aside under `<path>.<label>-<UTC time>` (never delete evidence) and make the
+ * rename durable. Returns the new path.
+ */
+export async function moveAside(path: string, label: string, now: Date = new Date()): Promise<string> {
+  const target = `${path}.${label}-${utcStamp(now)}`;
+  await rename(path, target);
+  await fsyncDir(dirname(path));
+  return target;
 }
