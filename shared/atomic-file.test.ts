@@ -2,11 +2,11 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moveAside, utcStamp, writeFileAtomic } from './atomic-file.js';
-import { tempDataDir } from './test-support.js';
+import { tempDir } from '../fixtures/testing/tree.js';
 
 describe('atomic-file', () => {
   it('replaces a file whole and leaves no temp file behind', async () => {
-    const dir = await tempDataDir();
+    const dir = tempDir('tg-atomic-');
     const path = join(dir, 'health_log.json');
     await writeFile(path, 'old');
     await writeFileAtomic(path, '{"new":true}');
@@ -15,13 +15,13 @@ describe('atomic-file', () => {
   });
 
   it('leaves the old file in place when the write cannot happen', async () => {
-    const dir = await tempDataDir();
+    const dir = tempDir('tg-atomic-');
     await expect(writeFileAtomic(join(dir, 'missing-folder', 'x'), 'data')).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('moves a file aside under a sortable UTC stamp, never deleting it', async () => {
-    const dir = await tempDataDir();
+    const dir = tempDir('tg-atomic-');
     const path = join(dir, 'trades.db');
     await writeFile(path, 'evidence');
     const at = new Date(Date.UTC(2026, 11, 4, 19, 45, 0, 123));

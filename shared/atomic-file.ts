@@ -1,7 +1,8 @@
 /**
  * Atomic file replacement: write a temp file beside the target, fsync it, rename it over
  * the target, fsync the directory. A crash at any point leaves either the old file or the
- * new one, never a mix. Dependency-free on purpose: the supervisor's health log reuses it.
+ * new one, never a mix. Used by the journals, the database checkpoints, the health log and
+ * the recovery CLI.
  */
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -21,13 +22,16 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+let tmpCounter = 0;
+
 /**
- * Replace `path` with `data` atomically. The temp name carries the pid so two processes
- * (the bot and a recovery CLI) never write the same temp file.
+ * Replace `path` with `data` atomically. The temp name carries the pid and a counter, so
+ * two processes (the bot and a recovery CLI), or two writes in one process, never share a
+ * temp file.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}`);
-  const handle = await open(tmp, 'w', 0o600);
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${tmpCounter++}`);
+  const handle = await open(tmp, 'w', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -67,6 +67,31 @@ export interface Config {
     pollIntervalMs: number;
     /** A file with `{"apiKey": ..., "secret": ...}`; the environment's BINANCE_API_KEY/SECRET win. @default null */
     keysFile: string | null;
+    /** How long after its timestamp a signed request may still be accepted; an order not found after it (plus 1 s of clock allowance) was never placed. @default 5000 */
+    recvWindowMs: number;
+    breaker: {
+      /** Consecutive counted failures (timeouts, resets, 5xx, 429/418, malformed answers) that open the breaker. @default 5 */
+      failureThreshold: number;
+      /** How long an open breaker fails every call fast before it lets one probe through. @default 60000 */
+      cooldownMs: number;
+    };
+    backoff: {
+      /** First polling retry delay ceiling; doubles per consecutive failure, full jitter below it. @default 1000 */
+      baseMs: number;
+      /** Ceiling of the polling retry delay (a longer Retry-After still wins). @default 30000 */
+      maxMs: number;
+    };
+  };
+  /** LiquidityGuardian: when new entries are refused (exits and stops are never refused by it). */
+  guardian: {
+    /** Entries are refused while the symbol's last good quote is older than this (wall clock), or its price has not changed for this long. @default 5000 */
+    staleAfterMs: number;
+    /** Entries are refused while the spread is wider than this, in basis points of the mid price. @default 10 */
+    maxSpreadBps: number;
+    /** How far from the mid price, in basis points, the book counts as depth for an order. @default 10 */
+    depthBps: number;
+    /** Entries are refused while the depth on the order's side holds less than this many times its size. @default 3 */
+    depthFactor: number;
   };
   simulator: {
     /** The generated market the embedded simulator replays. @default 'calm' */
@@ -141,7 +166,18 @@ export const DEFAULTS: Config = {
     healthLog: { intervalMs: 5000, maxIncidents: 50 },
   },
   worker: { loopIdleMs: 1000 },
-  exchange: { id: 'binance', apiUrl: null, sandbox: false, timeoutMs: 10_000, pollIntervalMs: 1000, keysFile: null },
+  exchange: {
+    id: 'binance',
+    apiUrl: null,
+    sandbox: false,
+    timeoutMs: 10_000,
+    pollIntervalMs: 1000,
+    keysFile: null,
+    recvWindowMs: 5000,
+    breaker: { failureThreshold: 5, cooldownMs: 60_000 },
+    backoff: { baseMs: 1000, maxMs: 30_000 },
+  },
+  guardian: { staleAfterMs: 5000, maxSpreadBps: 10, depthBps: 10, depthFactor: 3 },
   simulator: { scenario: 'calm', candlesFile: null, seed: 1, candleIntervalMs: 1000, port: 0 },
   strategy: { module: 'fixtures/strategies/scalper.js', params: {}, maxConsecutiveErrors: 5 },
   risk: {
@@ -161,6 +197,7 @@ export type Rule = (value: unknown) => string | null;
 
 const positiveMs: Rule = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'must be a whole number of milliseconds above 0');
 const count = (min: number): Rule => (v) => (Number.isInteger(v) && (v as number) >= min ? null : `must be a whole number >= ${min}`);
+const positiveNumber: Rule = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'must be a number above 0');
 const text: Rule = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
 const flag: Rule = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
 const oneOf = (...allowed: string[]): Rule => (v) => (allowed.includes(v as string) ? null : `must be one of ${allowed.join(', ')}`);
@@ -211,6 +248,15 @@ export const RULES: Readonly<Record<string, Rule>> = {
   'exchange.timeoutMs': positiveMs,
   'exchange.pollIntervalMs': positiveMs,
   'exchange.keysFile': orNull(text),
+  'exchange.recvWindowMs': (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) <= 60_000 ? null : 'must be a whole number of milliseconds from 1 to 60000 (Binance\'s limit)'),
+  'exchange.breaker.failureThreshold': count(1),
+  'exchange.breaker.cooldownMs': positiveMs,
+  'exchange.backoff.baseMs': positiveMs,
+  'exchange.backoff.maxMs': positiveMs,
+  'guardian.staleAfterMs': positiveMs,
+  'guardian.maxSpreadBps': positiveNumber,
+  'guardian.depthBps': positiveNumber,
+  'guardian.depthFactor': positiveNumber,
   'simulator.scenario': oneOf('calm', 'trending', 'flash-crash', 'gap'),
   'simulator.candlesFile': orNull(text),
   'simulator.seed': count(0),
@@ -245,6 +291,10 @@ export function crossChecks(c: Config): Array<[string, unknown, string]> {
   const r = c.supervisor.restart;
   if (r.backoffMaxMs < r.backoffInitialMs) {
     problems.push(['supervisor.restart.backoffMaxMs', r.backoffMaxMs, `must be at least supervisor.restart.backoffInitialMs (${r.backoffInitialMs})`]);
+  }
+  const b = c.exchange.backoff;
+  if (b.maxMs < b.baseMs) {
+    problems.push(['exchange.backoff.maxMs', b.maxMs, `must be at least exchange.backoff.baseMs (${b.baseMs})`]);
   }
   return problems;
 }

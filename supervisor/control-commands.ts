@@ -45,7 +45,7 @@ export function controlHandler(supervisor: Supervisor, log: Log): ControlHandler
       case 'status':
         return status();
       case 'health':
-        supervisor.writeHealth();
+        await supervisor.writeHealth();
         return supervisor.healthReport();
       case 'reset-kill-switch': {
         const reason = requireReason(command, 'reset-kill-switch');

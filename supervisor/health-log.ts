@@ -55,10 +55,10 @@ export function healthLogPath(logsDir: string): string {
 }
 
 /** Writes the report atomically, so a reader never sees half a file. Secrets cannot reach it. */
-export function writeHealthLog(logsDir: string, report: HealthReport): string {
+export async function writeHealthLog(logsDir: string, report: HealthReport): Promise<string> {
   mkdirSync(logsDir, { recursive: true });
   const path = healthLogPath(logsDir);
-  writeFileAtomic(path, `${JSON.stringify(redact(report), null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(redact(report), null, 2)}\n`, 0o640);
   return path;
 }
 

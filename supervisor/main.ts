@@ -65,8 +65,7 @@ async function main(): Promise<number> {
       shutdown: (signal) => void supervisor.shutdown(signal),
       exitNow: () => void log.close().finally(() => process.exit(ExitCode.INTERRUPTED)),
       dumpHealth: () => {
-        const path = supervisor.writeHealth();
-        log.info(`SIGUSR1: ${summarize(supervisor.healthReport())}`, { healthLog: path });
+        void supervisor.writeHealth().then((path) => log.info(`SIGUSR1: ${summarize(supervisor.healthReport())}`, { healthLog: path }));
       },
     },
     log,

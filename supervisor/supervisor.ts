@@ -67,6 +67,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly log: SupervisorLog;
   private readonly exchange: ExchangeEndpoint;
   private wedgedChild: WorkerName | null = null;
+  private healthWrite: Promise<void> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
     super();
@@ -103,14 +104,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Starts every worker in order; resolves when all are READY. Rejects if the tree escalates or shuts down first. */
   async start(): Promise<void> {
     this.monitor = setInterval(() => this.sample(), this.config.supervisor.heartbeat.sampleIntervalMs);
-    this.healthTimer = setInterval(() => this.writeHealth(), this.config.supervisor.healthLog.intervalMs);
+    this.healthTimer = setInterval(() => void this.writeHealth(), this.config.supervisor.healthLog.intervalMs);
     for (const name of START_ORDER) {
       const ready = this.waitReady(name);
       this.spawn(name);
       await ready;
     }
     this.log.info('all workers ready', { generations: Object.fromEntries([...this.children].map(([n, c]) => [n, c.generation])) });
-    this.writeHealth();
+    void this.writeHealth();
   }
 
   /** Resolves the next time `name` says READY. */
@@ -163,14 +164,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
   }
 
-  /** Writes `logs/health_log.json` now; a failure to write is logged, never thrown into the monitor. */
-  writeHealth(): string | null {
-    try {
-      return writeHealthLog(this.config.logsDir, this.healthReport());
-    } catch (err) {
-      this.log.error(`could not write the health log: ${(err as Error).message}`);
-      return null;
-    }
+  /**
+   * Writes `logs/health_log.json` now (after any write in flight, so the last one wins);
+   * a failure to write is logged, never thrown into the monitor.
+   */
+  writeHealth(): Promise<string | null> {
+    const report = this.healthReport();
+    const write = this.healthWrite.then(() => writeHealthLog(this.config.logsDir, report));
+    this.healthWrite = write.then(
+      () => undefined,
+      (err: unknown) => this.log.error(`could not write the health log: ${(err as Error).message}`),
+    );
+    return write.catch(() => null);
   }
 
   private readonly listener = {
@@ -327,7 +332,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     if (this.monitor) clearInterval(this.monitor);
     if (this.healthTimer) clearInterval(this.healthTimer);
-    this.writeHealth();
+    await this.writeHealth();
     this.log.info(`stopped (exit code ${code})`);
     this.emit('stopped', { code });
     this.resolveDone(code);
@@ -355,7 +360,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const incident: Incident = { at: new Date(this.now()).toISOString(), worker, kind, message };
     this.incidents.add(incident);
     this.emit('incident', incident);
-    this.writeHealth();
+    void this.writeHealth();
   }
 
   private later(ms: number, fn: () => void): void {

@@ -53,6 +53,7 @@ export class TradingEngine {
   private lastFill: Fill | null = null;
   private entriesSent = 0;
   private refusals = 0;
+  private candlesHandled = 0;
 
   constructor(
     private readonly options: TradingEngineOptions,
@@ -110,6 +111,7 @@ export class TradingEngine {
       position: position ? { symbol: position.symbol, amount: position.amount, entryPrice: position.entryPrice, openedAt: position.openedAt } : null,
       params: this.options.params,
     });
+    this.candlesHandled++;
     if (signal) await this.act(candle, signal);
   }
 
@@ -209,6 +211,7 @@ export class TradingEngine {
       equity: this.equity(),
       balances: this.balances,
       lastFill: this.lastFill,
+      candlesHandled: this.candlesHandled,
       entriesSent: this.entriesSent,
       entriesRefused: this.refusals,
       strategy: this.runner.status(),

@@ -7,7 +7,7 @@
  */
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, TraderError } from '../../shared/errors.js';
-import { utcStamp, writeFileAtomic } from './atomic-file.js';
+import { utcStamp, writeFileAtomic } from '../../shared/atomic-file.js';
 import { encodeHeader, encodeRows, scanCsv, type CsvFormat, type JournalEntry, type ScanMode, type ScanResult } from './csv-format.js';
 import type { Log } from './log.js';
 

@@ -46,7 +46,7 @@
  * checkpoint does not verify; `warn` for a torn tail set aside, stale -wal/-shm removed,
  * skipped status rows; `info` for a rebuild of a missing trades.db.
  */
-export { utcStamp, fsyncDir, moveAside, writeFileAtomic } from './atomic-file.js';
+export { utcStamp, fsyncDir, moveAside, writeFileAtomic } from '../../shared/atomic-file.js';
 export type { CsvFormat, JournalEntry, ScanResult } from './csv-format.js';
 export { CsvJournal } from './csv-journal.js';
 export { fillFormat, intentFormat } from './formats.js';

@@ -1,13 +1,9 @@
-/**
- * The logger the persistence modules take. It is the subset of `shared/log.ts`'s `Log`
- * these modules need, so any shared logger fits and tests can pass a recording one.
- * `critical` is the CRITICAL alert of the runbook (database switched, journal recreated).
- */
-export type LogMeta = Record<string, unknown>;
+import type { Log as SharedLog } from '../../shared/log.js';
 
-export interface Log {
-  info(message: string, meta?: LogMeta): void;
-  warn(message: string, meta?: LogMeta): void;
-  error(message: string, meta?: LogMeta): void;
-  critical(message: string, meta?: LogMeta): void;
-}
+/**
+ * The logger the persistence modules take: the part of the shared `Log` they use, so any
+ * shared logger fits and tests can pass a recording one. `critical` is the runbook's
+ * CRITICAL alert (database switched, journal recreated).
+ */
+export type Log = Pick<SharedLog, 'info' | 'warn' | 'error' | 'critical'>;
+export type { LogMeta } from '../../shared/log.js';

@@ -6,7 +6,7 @@
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { moveAside } from './atomic-file.js';
+import { moveAside } from '../../shared/atomic-file.js';
 import type { ScanResult } from './csv-format.js';
 import type { Log } from './log.js';
 import type { StorePaths } from './paths.js';
@@ -77,7 +77,7 @@ export async function removeLeftovers(paths: StorePaths, log: Log): Promise<void
       log.warn(`removed stale ${path} (left by an outside SQLite tool; trades.db is always written whole)`, { path });
       continue;
     }
-    const tmp = /\.tmp-(\d+)$/.exec(name);
+    const tmp = /\.tmp-(\d+)(?:-\d+)?$/.exec(name);
     if (tmp && name.startsWith(dbName.replace(/\.db$/, '')) && !isAlive(Number(tmp[1]))) {
       await unlink(path);
       log.warn(`removed unfinished temp file ${path} (its writer is gone)`, { path });

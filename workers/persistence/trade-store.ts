@@ -6,7 +6,7 @@
 import { mkdir, open, stat } from 'node:fs/promises';
 import type { Fill, OrderIntent } from '../../shared/domain.js';
 import { ErrorCode, TraderError } from '../../shared/errors.js';
-import { moveAside, writeFileAtomic } from './atomic-file.js';
+import { moveAside, writeFileAtomic } from '../../shared/atomic-file.js';
 import { encodeHeader, encodeRows, type JournalEntry } from './csv-format.js';
 import { CsvJournal } from './csv-journal.js';
 import { fillFormat, intentFormat } from './formats.js';
