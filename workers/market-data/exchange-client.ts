@@ -14,6 +14,8 @@ export interface ExchangeClientOptions {
   timeoutMs: number;
   /** Binance's testnet (ignored when `apiUrl` is given). */
   sandbox?: boolean;
+  /** recvWindow of signed requests; the order desk waits it out before it trusts "order not found". @default 5000 */
+  recvWindowMs?: number;
 }
 
 /**
@@ -45,6 +47,8 @@ export function createExchangeClient(opts: ExchangeClientOptions): binance {
       // Reconciliation asks for every open order at once; ccxt would otherwise refuse with an
       // ExchangeError that looks like an exchange rejection but never left the process.
       fetchOpenOrders: { warnWithoutSymbol: false },
+      // ccxt's default is 10 s; Binance's own is 5 s. The order desk must know the value it waits out.
+      recvWindow: opts.recvWindowMs ?? 5000,
     },
   });
   if (opts.sandbox && !opts.apiUrl) exchange.setSandboxMode(true);
