@@ -141,6 +141,12 @@ export class TradingEngine {
     const realised = this.positions.apply(fill, base);
     if (realised) this.killSwitch.onRealised(this.deps.now(), realised.pnl);
     this.lastFill = fill;
+    // A sell rounded down to the lot step leaves dust no order could sell: the position is over.
+    const left = this.positions.get(fill.symbol);
+    if (left && fill.side === 'sell' && rules && (left.amount < rules.minAmount || left.amount * fill.price < rules.minNotional)) {
+      this.deps.log.info(`${fill.symbol}: ${left.amount} ${base} left after the sell is below the exchange minimum; position closed`, { symbol: fill.symbol });
+      this.positions.close(fill.symbol);
+    }
   }
 
   /** Exits a position at market: cancel its stop first, so the stop cannot sell what the exit sells. */

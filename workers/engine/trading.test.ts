@@ -5,7 +5,7 @@ import { createExchangeClient } from '../market-data/exchange-client.js';
 import { SIM_DEFAULTS, startSimulator } from '../../fixtures/exchange-sim/index.js';
 import type { RunningSimulator } from '../../fixtures/exchange-sim/types.js';
 import { ROOT, startTree, testConfig, until, type TestTree } from '../../fixtures/testing/tree.js';
-import { engineView, journalRows, openPositionWithStop, simOrders } from '../../fixtures/testing/trading.js';
+import { engineView, journalRows, openPositionWithStop, reconciledEngine, simOrders } from '../../fixtures/testing/trading.js';
 
 const trees: TestTree[] = [];
 const sims: RunningSimulator[] = [];
@@ -57,7 +57,9 @@ describe('trading through the tree', () => {
     expect(fills).toHaveLength(1);
     expect(fills[0]).toMatchObject({ client_order_id: entries[0]?.clientOrderId, role: 'entry', side: 'buy' });
     expect(position.stopClientOrderId).toBe(stops[0]?.clientOrderId);
-    expect(Number(position.stopPrice)).toBeCloseTo(Number(fills[0]?.price) * 0.99, -1);
+    // 1% below the entry price (fees included), rounded down to the tick.
+    expect(Number(position.stopPrice)).toBeCloseTo(Number(position.entryPrice) * 0.99, 1);
+    expect(Number(position.entryPrice)).toBeGreaterThanOrEqual(Number(fills[0]?.price));
   });
 
   it('flash crash: trips the kill switch, sends no entry after, still exits, stays tripped across a restart, resumes after a reset', async () => {
@@ -80,7 +82,7 @@ describe('trading through the tree', () => {
     await t.stop();
 
     const again = await tree(config, s);
-    expect((await engineView(again.supervisor)).killSwitch.tripped).toBe(true);
+    expect((await reconciledEngine(again.supervisor)).killSwitch.tripped).toBe(true);
     await until('a refused entry after the restart', () => again.logLines().some((l) => /entry BTC\/USDT refused: kill switch tripped/.test(String(l.message))));
     expect(simOrders(s, 'e')).toHaveLength(entriesAtTrip);
     await again.supervisor.child('engine').control.request('command', { name: 'reset-kill-switch', by: 'test-operator', reason: 'crash is over' });
@@ -111,7 +113,7 @@ describe('trading through the tree', () => {
     // The price falls through the stop (1% below entry) but not through its limit (0.5% lower).
     s.faults.setPrice('BTC/USDT', Number(position.entryPrice) * 0.988);
     const again = await tree(quiet(config), s);
-    await until('the position to be closed', async () => (await engineView(again.supervisor)).positions.length === 0);
+    expect((await reconciledEngine(again.supervisor)).positions).toEqual([]);
     const stopFills = journalRows(config.dataDir, 'trades.csv').filter((r) => r.client_order_id === position.stopClientOrderId);
     expect(stopFills).toHaveLength(1);
     expect(stopFills[0]?.reason).toMatch(/reconciled/);
