@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../shared/exit-codes.js';
 import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
-import { ROOT, readLogLines, tempDir } from '../fixtures/testing/tree.js';
+import { ROOT, readLogLines, tempDir, until } from '../fixtures/testing/tree.js';
 import { dayStamp } from './daily-file-transport.js';
 
 const running: BotProcess[] = [];
@@ -43,16 +43,40 @@ function bot(args: string[], cwd: string, env?: NodeJS.ProcessEnv): BotProcess {
 const logFile = (cwd: string): string => join(cwd, 'logs', `bot_${dayStamp(Date.now())}.json`);
 
 describe('node supervisor/main.js', () => {
-  it('paper-trades out of the box with no arguments: embedded simulator, default strategy', async () => {
+  it('starts out of the box with no arguments: embedded simulator, default strategy', async () => {
     const cwd = tempDir('tg-default-');
     const b = bot([], cwd);
     await b.waitForLine(/embedded exchange simulator on http:\/\/127\.0\.0\.1:\d+/);
     await b.waitForLine(/loaded strategy "ema-cross-scalper"/);
     await b.waitForLine(/all workers ready/);
+    await b.waitForLine(/reconciliation \(start\) done/);
     b.proc.kill('SIGTERM');
     expect(await b.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(join(cwd, 'dashboard/data/scalping/trades.csv'))).toBe(true);
     expect(existsSync(join(cwd, 'logs/health_log.json'))).toBe(true);
+  });
+
+  it('paper-trades with no arguments: orders reach the embedded simulator and fills come back', async () => {
+    const cwd = tempDir('tg-paper-');
+    // No flags: the environment picks a strategy that trades at once and a fast market.
+    const b = bot([], cwd, {
+      TRADER_GEMINI__strategy__module: JSON.stringify(join(ROOT, 'fixtures/strategies/every-n.js')),
+      TRADER_GEMINI__strategy__params: '{"entryEvery": 3, "holdCandles": 3}',
+      TRADER_GEMINI__simulator__candleIntervalMs: '100',
+      TRADER_GEMINI__exchange__pollIntervalMs: '100',
+    });
+    const url = /embedded exchange simulator on (http:\/\/127\.0\.0\.1:\d+)/.exec(await b.waitForLine(/embedded exchange simulator on/))?.[1] as string;
+    const journal = join(cwd, 'dashboard/data/scalping/trades.csv');
+    await until('an entry and an exit in the journal', () => {
+      const text = existsSync(journal) ? readFileSync(journal, 'utf8') : '';
+      return /,entry,/.test(text) && /,exit,/.test(text);
+    });
+    const orders = (await (await fetch(`${url}/__admin/orders`)).json()) as Array<{ clientOrderId: string; outcome: string }>;
+    const accepted = orders.filter((o) => o.outcome === 'accepted').map((o) => o.clientOrderId);
+    expect(accepted.some((id) => id.startsWith('tg-e-'))).toBe(true);
+    expect(accepted.some((id) => id.startsWith('tg-x-'))).toBe(true);
+    b.proc.kill('SIGTERM');
+    expect(await b.exited).toEqual({ code: 0, signal: null });
   });
 
   it('stops in order on SIGTERM with exit 0 and every log line flushed', async () => {
