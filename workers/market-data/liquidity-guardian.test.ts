@@ -11,7 +11,8 @@ import { MarketPoller } from './market-poller.js';
 import { OrderDesk } from './order-placer.js';
 import { gatewayStack, intent, placeThroughDesk, type Stack } from './test-support.js';
 
-const STALE_MS = 300;
+// Long enough that a busy machine never judges a just-polled quote stale or frozen by accident.
+const STALE_MS = 1000;
 let sim: RunningSimulator;
 beforeAll(async () => {
   // A moving market: the ticker's time (last price change) stays fresh unless the feed is frozen.

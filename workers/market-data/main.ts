@@ -37,7 +37,15 @@ await bootWorker('market-data', async (ctx) => {
     sandbox: cfg.sandbox,
     recvWindowMs: cfg.recvWindowMs,
   });
-  const breaker = new ExchangeBreaker({ ...cfg.breaker, log: ctx.log, onChange: (snapshot) => ctx.health('breaker', { ...snapshot }) });
+  // The health log and the engine hear of every change; the engine reconciles when it closes again.
+  const breaker = new ExchangeBreaker({
+    ...cfg.breaker,
+    log: ctx.log,
+    onChange: (snapshot) => {
+      ctx.health('breaker', { ...snapshot });
+      ctx.peer('engine').emit('breaker', { ...snapshot });
+    },
+  });
   const exchange = new GuardedExchange(client, breaker, ctx.log);
   const guardian = new LiquidityGuardian(guardianCfg, { breaker: () => breaker.current, signing: () => exchange.signingProblem, log: ctx.log });
   const desk = new OrderDesk(exchange, guardian, { recvWindowMs: cfg.recvWindowMs, backoff: cfg.backoff, log: ctx.log });
@@ -93,7 +101,11 @@ await bootWorker('market-data', async (ctx) => {
         const work = await inbox.take(Math.min(ctx.config.worker.loopIdleMs, Math.max(0, dueAt - Date.now())));
         if (work) await work.run();
         await desk.runDue();
-        if (!ctx.stopping.aborted && Date.now() >= nextPollAt) nextPollAt = await schedule.round(() => poller.pollOnce());
+        if (!ctx.stopping.aborted && Date.now() >= nextPollAt) {
+          nextPollAt = await schedule.round(() => poller.pollOnce());
+          // Repeated with each round, so an engine respawned since the last change learns the state.
+          ctx.peer('engine').emit('breaker', { ...breaker.snapshot() });
+        }
         ctx.progress();
       }
       desk.drain('market-data stopped');
