@@ -1,0 +1,60 @@
+/**
+ * `reconcile`: the running bot reconciles now (control socket `reconcile-now`).
+ * `reconcile --dry-run`: the bot stopped, what reconciliation would change against the
+ * configured exchange, printed; nothing is written, placed or cancelled.
+ */
+import { ConfigError } from '../../shared/errors.js';
+import { resolveEndpoint } from '../../supervisor/exchange-endpoint.js';
+import { createExchangeClient } from '../../workers/market-data/exchange-client.js';
+import type { CommandContext, RecoveryCommand } from '../command.js';
+import { CliExit, RecoveryExit } from '../exit-codes.js';
+import { sendAndPrint } from '../online.js';
+import { previewReconcile } from '../reconcile-preview.js';
+
+async function dryRun(ctx: CommandContext): Promise<number> {
+  const { config } = ctx;
+  if (config.exchange.apiUrl === null && !config.live) {
+    // resolveEndpoint would start a fresh embedded simulator: there is nothing real to compare with.
+    throw new ConfigError('exchange.apiUrl', null, 'is not set and --live is not given: the embedded simulator lives only inside a running bot, so there is no exchange to compare with');
+  }
+  const { endpoint } = await resolveEndpoint(config, process.env, ctx.log);
+  const exchange = createExchangeClient({
+    ...(endpoint.apiUrl ? { apiUrl: endpoint.apiUrl } : {}),
+    apiKey: endpoint.apiKey,
+    secret: endpoint.secret,
+    timeoutMs: config.exchange.timeoutMs,
+    sandbox: config.exchange.sandbox,
+  });
+  let preview;
+  try {
+    preview = await previewReconcile(config, exchange, ctx.log);
+  } catch (err) {
+    const name = (err as Error).constructor?.name ?? '';
+    if (/Network|Timeout|Unavailable|Authentication|DDoS|RateLimit|ExchangeNotAvailable/.test(name)) {
+      throw new CliExit(RecoveryExit.UNAVAILABLE, `the exchange ${endpoint.description} could not be asked (${name}: ${(err as Error).message.slice(0, 300)})`);
+    }
+    throw err;
+  }
+  ctx.result({ ok: preview.changes.length === 0, dryRun: true, exchange: endpoint.description, ...preview }, () =>
+    [
+      `dry run against ${endpoint.description}: status.csv row of ${preview.statusRow ?? '(none)'}, ${preview.journaledFills} journaled fills, exchange trades since ${preview.since === null ? 'the start' : new Date(preview.since).toISOString()}`,
+      ...(preview.changes.length ? preview.changes.map((c) => `  ${c}`) : ['  nothing to change: the files and the exchange agree']),
+      'nothing was changed (dry run)',
+    ].join('\n'),
+  );
+  return preview.changes.length === 0 ? RecoveryExit.OK : RecoveryExit.FAILED;
+}
+
+export const reconcile: RecoveryCommand = {
+  name: 'reconcile',
+  summary: 'reconcile with the exchange now (online); --dry-run: what it would change (offline)',
+  usage: `usage: node recovery/cli.js reconcile [--dry-run [--live]] [options]
+  --dry-run        the bot stopped: print what reconciliation would change against exchange.apiUrl
+                   (or Binance with --live and keys from the environment); changes nothing.
+                   exit 0: nothing to change; 1: differences listed; 71: exchange unreachable
+  --live           with --dry-run: compare with Binance itself (keys as the bot reads them)`,
+  options: { 'dry-run': { type: 'boolean' }, live: { type: 'boolean' } },
+  configFlags: ['live'],
+  mode: (values) => (values['dry-run'] === true ? 'offline' : 'online'),
+  run: (ctx) => (ctx.values['dry-run'] === true ? dryRun(ctx) : sendAndPrint(ctx, { command: 'reconcile-now' }, (r) => JSON.stringify(r, null, 2))),
+};
