@@ -10,6 +10,8 @@ export const ExitCode = {
   UNEXPECTED: 1,
   /** A bad command-line flag. */
   USAGE: 64,
+  /** A worker cannot start because a file on disk needs an operator (a bad journal row, a newer format): restarting cannot fix it. */
+  DATA: 65,
   /** A worker could not be stopped or restarted in place: the whole process must restart (too many restarts, or a wedged thread). */
   ESCALATED: 70,
   /** The data directory is held by another running bot. */

@@ -27,6 +27,8 @@ export class Child {
   restarts = 0;
   lastRestartReason: string | null = null;
   lastExitCode: number | null = null;
+  /** The last `fatal` the current thread reported, if any (cleared at each spawn). */
+  lastFatal: ErrorRecord | null = null;
   /** Warned about lag in the current episode (reset when the lag clears). */
   warned = false;
   /** Health fragments the worker published (breaker, kill switch, ...). */
@@ -46,7 +48,10 @@ export class Child {
       events: {
         ready: () => this.listener.onReady(this),
         log: (record) => this.listener.onLog(this, record),
-        fatal: (error) => this.listener.onFatal(this, error),
+        fatal: (error) => {
+          this.lastFatal = error;
+          this.listener.onFatal(this, error);
+        },
         stopped: () => undefined,
         health: ({ component, state }) => {
           this.components.set(component, state);
@@ -71,6 +76,7 @@ export class Child {
   spawn(config: Config, heartbeat: SharedArrayBuffer, ports: Partial<Record<WorkerName, MessagePort>>, now: number, exchange?: ExchangeEndpoint): void {
     this.generation++;
     this.warned = false;
+    this.lastFatal = null;
     this.components.clear();
     const data: WorkerBootData = { name: this.name, generation: this.generation, config, heartbeat, ports };
     if (exchange) data.exchange = exchange;
@@ -79,7 +85,9 @@ export class Child {
     this.control.attach(worker, null);
     worker.on('error', (err) => {
       // An error thrown while the module loads never reaches the worker's own handlers.
-      if (this.worker === worker) this.listener.onFatal(this, { name: err.name, code: (err as { code?: string }).code ?? 'ERR_WORKER', message: `${this.name}: ${err.message}` });
+      if (this.worker !== worker) return;
+      this.lastFatal = { name: err.name, code: (err as { code?: string }).code ?? 'ERR_WORKER', message: `${this.name}: ${err.message}` };
+      this.listener.onFatal(this, this.lastFatal);
     });
     worker.once('exit', (code) => {
       if (this.worker !== worker) return;

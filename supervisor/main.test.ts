@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -167,6 +167,24 @@ describe('node supervisor/main.js', () => {
     // The healthy workers were still stopped in order, so their files are flushed.
     const stops = lines.filter((l) => /-> stopped/.test(String(l.message))).map((l) => l.child);
     expect(stops).toEqual(['market-data', 'persistence']);
+  });
+});
+
+describe('start-up that needs an operator', () => {
+  it('stops at once, without restart loops, on a bad row in the middle of the journal', async () => {
+    const { cwd } = workdir();
+    const dataDir = join(cwd, 'dashboard/data/scalping');
+    mkdirSync(dataDir, { recursive: true });
+    const header = 'seq,time,exchange_order_id,client_order_id,symbol,side,type,role,amount,price,fee,fee_currency,reason';
+    const row = (seq: number, amount: string): string => `${seq},2026-03-03T01:17:00.000Z,${seq},tg-e-x${seq},BTC/USDT,buy,market,entry,${amount},23000,0,USDT,test`;
+    writeFileSync(join(dataDir, 'trades.csv'), `${[header, row(1, '0.1'), row(2, 'garbage'), row(3, '0.1')].join('\n')}\n`);
+    const b = bot(['--config', 'config.json'], cwd);
+    expect((await b.exited).code).toBe(ExitCode.DATA);
+    const out = b.output();
+    expect(out).toMatch(/CRITICAL \[supervisor\] persistence cannot start: .*line 3.*node recovery\/cli\.js repair-journal.*not restarting/);
+    expect(out).not.toMatch(/will be respawned/);
+    // Nothing was set aside or rewritten: the operator decides.
+    expect(readFileSync(join(dataDir, 'trades.csv'), 'utf8')).toMatch(/garbage/);
   });
 });
 

@@ -39,6 +39,8 @@ export interface SupervisorEvents {
 }
 
 const START_ORDER: readonly WorkerName[] = WORKER_NAMES;
+/** Start failures that only an operator can fix: they stop the tree at once instead of retrying. */
+const NEEDS_OPERATOR: ReadonlySet<string> = new Set([ErrorCode.CORRUPT, ErrorCode.FORMAT_VERSION, ErrorCode.CONFIG, ErrorCode.LOCKED]);
 const STOP_ORDER: readonly WorkerName[] = [...WORKER_NAMES].reverse();
 
 /**
@@ -276,6 +278,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const reason =
       state.kind === 'terminating' ? state.reason : state.kind === 'starting' ? `failed before READY (exit code ${code})` : `crashed (exit code ${code})`;
     if (state.kind !== 'terminating') this.incident(name, state.kind === 'starting' ? 'start-failure' : 'crash', reason);
+    const fatal = child.lastFatal;
+    if (state.kind === 'starting' && fatal && NEEDS_OPERATOR.has(fatal.code)) {
+      // A corrupt journal row or a file from a newer release: a restart would fail the same way.
+      const why = `${name} cannot start: ${fatal.message.split('\n')[0] ?? fatal.message}; not restarting, an operator must act`;
+      child.setState({ kind: 'failed', since: this.now(), reason: why }, why);
+      this.log.critical(why, { child: name, code: fatal.code });
+      this.incident(name, 'escalation', why);
+      this.escalate(why, ExitCode.DATA);
+      return;
+    }
     const upFor = state.kind === 'running' ? this.now() - state.since : 0;
     const decision = this.policies.get(name)!.onFailure(this.now(), upFor);
     if (decision.action === 'escalate') {
@@ -299,10 +311,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  private escalate(reason: string): void {
+  private escalate(reason: string, code: number = ExitCode.ESCALATED): void {
     if (this.stopping) return;
-    this.emit('escalate', { reason, code: ExitCode.ESCALATED });
-    void this.shutdown(`escalation: ${reason}`, ExitCode.ESCALATED);
+    this.emit('escalate', { reason, code });
+    void this.shutdown(`escalation: ${reason}`, code);
   }
 
   private async stopAll(reason: string, code: number): Promise<number> {
