@@ -5,7 +5,7 @@ import type { BreakerStatus, StatusSnapshot } from '../../shared/status.js';
 import { bootWorker } from '../common/runtime.js';
 import { Inbox } from '../common/inbox.js';
 import type { ExchangeGateway, JournalGateway } from './gateway.js';
-import { Reconciler } from './reconciler.js';
+import { Reconciler, type ReconcileReport } from './reconciler.js';
 import { restoreEngine, snapshotOf } from './restore.js';
 import { loadStrategy } from './strategy-loader.js';
 import { TradingEngine } from './trading-engine.js';
@@ -72,7 +72,8 @@ await bootWorker('engine', async (ctx) => {
   const reconciler = new Reconciler(engine, exchange, journal, config.symbols, config.reconcile.unknownOrders, ctx.log, Date.now);
   let restored = false;
   let reconciliations = 0;
-  let lastReconcile: unknown = null;
+  let discrepancies = 0;
+  let lastReconcile: ReconcileReport | null = null;
   let nextStatusAt = 0;
   ctx.log.info(`engine generation ${ctx.generation} loaded strategy "${strategy.name}"`, { module: config.strategy.module });
 
@@ -81,7 +82,13 @@ await bootWorker('engine', async (ctx) => {
     snapshotDue = false;
     const s: StatusSnapshot = snapshotOf(engine, lastFillSeq, Date.now(), breaker);
     await persistence().request('append-status', s);
-    ctx.health('engine', { killSwitch: s.killSwitch, pauses: [...engine.pauses], positions: s.positions, equity: s.equity });
+    ctx.health('engine', {
+      killSwitch: s.killSwitch,
+      pauses: [...engine.pauses],
+      positions: s.positions,
+      equity: s.equity,
+      reconciliation: { runs: reconciliations, discrepancies, last: lastReconcile && { at: new Date(lastReconcile.at).toISOString(), reason: lastReconcile.reason, discrepancies: lastReconcile.discrepancies } },
+    });
     nextStatusAt = Date.now() + config.persistence.statusIntervalMs;
   };
 
@@ -94,6 +101,7 @@ await bootWorker('engine', async (ctx) => {
     const since = state.lastFill?.fill.timestamp ?? Date.now();
     lastReconcile = await reconciler.run(reason, state.pendingIntents, since);
     reconciliations++;
+    discrepancies += lastReconcile.discrepancies.length;
     engine.resume('starting', `restored and reconciled (${reason})`);
     snapshotDue = true;
   };
