@@ -69,10 +69,13 @@ describe('lost before it was accepted', () => {
     expect(stack.log.at('warn').some((m) => m.includes('sending it again'))).toBe(true);
   });
 
-  it('a 5xx on the order request is looked up, not blindly re-sent', async () => {
+  it.each([
+    { fault: '503', spec: { kind: 'status', status: 503 } as const },
+    { fault: 'a 200 with garbage (ccxt throws a TypeError)', spec: { kind: 'malformed' } as const },
+  ])('$fault on the order request is looked up, not blindly re-sent', async ({ spec }) => {
     const { desk: d } = await desk();
     const order = intent();
-    sim.faults.inject({ kind: 'status', status: 503, count: 1, pathPrefix: ORDER_PATH, method: 'POST' });
+    sim.faults.inject({ ...spec, count: 1, pathPrefix: ORDER_PATH, method: 'POST' });
     await placeThroughDesk(d, order);
     expect(recordsOf(order.clientOrderId).map((r) => r.outcome)).toEqual(['faulted', 'accepted']);
   });
