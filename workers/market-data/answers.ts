@@ -7,7 +7,7 @@
 import type { Balances, Market, OHLCV, Order, OrderBook, Ticker, Trade } from 'ccxt';
 import type { Fill, OrderReport, OrderStatus, OrderType, Side } from '../../shared/domain.js';
 import type { AccountBalances, MarketRules } from '../../shared/protocol.js';
-import { MalformedAnswer } from './faults.js';
+import { MalformedAnswer, UnsupportedAnswer } from './faults.js';
 
 const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const nonNegative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -64,7 +64,8 @@ export function toOrderReport(o: Order, expectedClientId?: string): OrderReport 
   need(nonNegative(o.amount) && nonNegative(o.filled), `${what}: amount ${o.amount} filled ${o.filled}`, null);
   const triggered = o.triggerPrice !== undefined && o.triggerPrice !== null;
   const type = triggered && o.type === 'limit' ? 'stop_loss_limit' : TYPES[String(o.type).toLowerCase()];
-  need(type !== undefined, `${what}: order type ${o.type} is not one the bot trades`, null);
+  // A manual order of another type is a real answer: refuse it loudly, never count it as an outage.
+  if (type === undefined) throw new UnsupportedAnswer(`${what}: order type ${o.type} is not one the bot trades (market, limit, stop-loss-limit)`);
   const report: OrderReport = {
     clientOrderId: o.clientOrderId as string,
     exchangeOrderId: o.id as string,

@@ -66,7 +66,7 @@ export class ExchangeBreaker {
     });
     this.opossum.on('open', () => this.enterOpen());
     this.opossum.on('halfOpen', () => this.cooldownOver());
-    this.opossum.on('close', () => this.transition('closed', this.reason || 'probe succeeded'));
+    this.opossum.on('close', () => this.transition('closed', this.reason || 'the probe was answered'));
   }
 
   get current(): BreakerState {

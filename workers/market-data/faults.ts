@@ -45,7 +45,16 @@ export class MalformedAnswer extends Error {
   }
 }
 
+/** A well-formed answer the bot cannot represent (an order type it does not trade): a refusal, not an outage. */
+export class UnsupportedAnswer extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedAnswer';
+  }
+}
+
 function kindOf(err: unknown): FaultKind {
+  if (err instanceof UnsupportedAnswer) return 'rejected';
   // Order matters: the ccxt hierarchy nests the special cases inside the broad classes.
   if (err instanceof MalformedAnswer || err instanceof ccxt.BadResponse || err instanceof ccxt.ChecksumError) return 'malformed';
   if (err instanceof ccxt.InvalidNonce) return 'clock';

@@ -5,6 +5,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../fixtures/exchange-sim/index.js';
 import { ErrorCode } from '../../shared/errors.js';
+import type { Order } from 'ccxt';
+import { toOrderReport } from './answers.js';
+import { classify } from './faults.js';
 import { gatewayStack, intent, type Stack } from './test-support.js';
 
 let sim: RunningSimulator;
@@ -70,5 +73,21 @@ describe('GuardedExchange', () => {
     expect(stack.breaker.snapshot().consecutiveFailures).toBe(2);
     await stack.exchange.fetchBalance();
     expect(stack.breaker.snapshot().consecutiveFailures).toBe(0);
+  });
+
+  it('an order of a type the bot does not trade is refused as a business answer, not counted as an outage', async () => {
+    const resting = intent({ type: 'limit', price: Math.round(sim.price('BTC/USDT') * 0.8) });
+    await stack.exchange.createOrder(resting);
+    const real = (await stack.client.fetchOpenOrders()).find((o) => o.clientOrderId === resting.clientOrderId) as Order;
+    const err = (() => {
+      try {
+        toOrderReport({ ...real, type: 'take_profit' });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(classify(err)).toMatchObject({ kind: 'rejected', counts: false });
+    await stack.exchange.cancelOrder('BTC/USDT', resting.clientOrderId);
   });
 });

@@ -72,19 +72,23 @@ export class GuardedExchange {
 
   /**
    * The report with its fee. Binance's order query has no fills, so a filled order found by
-   * lookup gets its fee from the order's trades; an order with fills but no trades yet is an
-   * inconsistent answer and fails (the caller retries).
+   * lookup gets its fee from the order's trades. Trades not listed yet, or fees in several
+   * currencies, leave the report without a fee and say so: the fill itself is what must not
+   * be lost, and the engine's reconciliation reads the fees from fetch-my-trades.
    */
   async withFee(report: OrderReport): Promise<OrderReport> {
     if (report.filled === 0 || report.fee) return report;
-    return this.call(`fetchMyTrades order ${report.exchangeOrderId}`, true, async () => {
+    const fills = await this.call(`fetchMyTrades order ${report.exchangeOrderId}`, true, async () => {
       const trades = await this.client.fetchMyTrades(report.symbol, undefined, undefined, { orderId: report.exchangeOrderId });
       if (!Array.isArray(trades)) throw new MalformedAnswer('my trades: not a list');
-      const fills = trades.filter((t) => String(t.order) === report.exchangeOrderId).map((t) => toFill(t, report));
-      const currencies = new Set(fills.map((f) => f.feeCurrency));
-      if (fills.length === 0 || currencies.size !== 1) throw new MalformedAnswer(`order ${report.clientOrderId} filled ${report.filled} but its trades show ${fills.length} fill(s) in ${currencies.size} fee currencies`);
-      return { ...report, fee: { cost: fills.reduce((sum, f) => sum + f.fee, 0), currency: [...currencies][0] as string } };
+      return trades.filter((t) => String(t.order) === report.exchangeOrderId).map((t) => toFill(t, report));
     });
+    const currencies = new Set(fills.map((f) => f.feeCurrency));
+    if (fills.length === 0 || currencies.size !== 1) {
+      this.log.warn(`order ${report.clientOrderId} filled ${report.filled}, but its trades show ${fills.length} fill(s) in ${currencies.size} fee currencies: answered without a fee`);
+      return report;
+    }
+    return { ...report, fee: { cost: fills.reduce((sum, f) => sum + f.fee, 0), currency: [...currencies][0] as string } };
   }
 
   /** Cancels by client id; the order's final report, or null when the exchange does not know it. */

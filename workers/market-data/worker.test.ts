@@ -15,7 +15,8 @@ import type { BreakerStatus } from '../../shared/status.js';
 import type { BreakerSnapshot } from './breaker.js';
 import { intent } from './test-support.js';
 
-const COOLDOWN = 800;
+// Long enough that the checks made while it is open finish well before the probe, even on a busy machine.
+const COOLDOWN = 1500;
 const config = () =>
   testConfig({
     exchange: { timeoutMs: 500, recvWindowMs: 500, breaker: { failureThreshold: 5, cooldownMs: COOLDOWN }, backoff: { baseMs: 50, maxMs: 200 } },
@@ -71,7 +72,7 @@ describe('market-data worker thread', () => {
     // The cooldown is waited inside the loop's inbox take: the heartbeat goes on.
     const requestsAtOpen = t.simulator.requests().length;
     const beatsAtOpen = t.supervisor.healthReport().workers['market-data']?.beats ?? 0;
-    await until('three more beats while open', () => (t.supervisor.healthReport().workers['market-data']?.beats ?? 0) >= beatsAtOpen + 3, COOLDOWN);
+    await until('three more beats while open', () => (t.supervisor.healthReport().workers['market-data']?.beats ?? 0) >= beatsAtOpen + 3, COOLDOWN / 2);
     const health = t.supervisor.healthReport().workers['market-data'];
     expect(breakerHealth(t)?.state).toBe('open');
     expect(health?.lagMs).toBeLessThan(t.config.supervisor.heartbeat.warnAfterMs);
