@@ -44,6 +44,8 @@ export interface RecoveryCommand {
   mode: 'online' | 'offline' | ((values: OptionValues) => 'online' | 'offline');
   /** Flags passed to the bot's config loader besides --config/--data-dir/--logs-dir (e.g. `live`). */
   configFlags?: string[];
+  /** Checks the flags before anything is opened or locked, so a typo never costs a lock or a socket; throws UsageError. */
+  validate?(values: OptionValues): void;
   run(ctx: CommandContext): Promise<number>;
 }
 

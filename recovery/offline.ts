@@ -8,7 +8,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { ErrorCode, TraderError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { acquireDataLock, lockHolder } from '../supervisor/data-lock.js';
-import { createRootLogger } from '../supervisor/logger.js';
 import { CliExit, RecoveryExit } from './exit-codes.js';
 
 export async function withOfflineLock<R>(dataDir: string, fn: () => Promise<R>): Promise<R> {
@@ -38,8 +37,10 @@ export async function withOfflineLock<R>(dataDir: string, fn: () => Promise<R>):
  * (`logs/bot_YYYYMMDD.json`), tagged `worker: "recovery"`. Safe because the bot, their only
  * other writer, is stopped while the lock is held.
  */
-export function auditLog(logsDir: string): { log: Log; close: () => Promise<void> } {
+export async function auditLog(logsDir: string): Promise<{ log: Log; close: () => Promise<void> }> {
   mkdirSync(logsDir, { recursive: true });
+  // winston loads only for the commands that write: the online ones start faster without it.
+  const { createRootLogger } = await import('../supervisor/logger.js');
   const root = createRootLogger({ logsDir, level: 'info', console: false });
   const put =
     (level: 'debug' | 'info' | 'warn' | 'error' | 'critical') =>

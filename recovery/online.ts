@@ -25,6 +25,7 @@ export function reasonCommand(name: 'pause-entries' | 'resume-entries', summary:
     usage: `usage: node recovery/cli.js ${name} --reason "TEXT" [options]\n  --reason TEXT    why (required; logged by the bot with --by)`,
     options: REASON,
     mode: 'online',
+    validate: (values) => void requireString(values, 'reason', 'it is logged with who asked'),
     run: (ctx) => {
       const reason = requireString(ctx.values, 'reason', 'it is logged with who asked');
       return sendAndPrint(ctx, { command: name, reason }, (r) => `${name}: done (${reason})\n${JSON.stringify(r, null, 2)}`);

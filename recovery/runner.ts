@@ -48,12 +48,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
       io.stdout.write(`${command.name}: ${command.summary}\n${usage}\n`);
       return RecoveryExit.OK;
     }
+    command.validate?.(values);
     const config = configFor(command, values, env);
     const by = whoAsks(values, env);
     const mode = typeof command.mode === 'function' ? command.mode(values) : command.mode;
     if (mode === 'online') return await command.run(makeContext(config, values, by, io, stderrLog(io)));
     return await withOfflineLock(config.dataDir, async () => {
-      const audit = auditLog(config.logsDir);
+      const audit = await auditLog(config.logsDir);
       try {
         return await command.run(makeContext(config, values, by, io, stderrLog(io, audit.log), audit.log));
       } finally {

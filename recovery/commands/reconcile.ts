@@ -4,12 +4,9 @@
  * configured exchange, printed; nothing is written, placed or cancelled.
  */
 import { ConfigError } from '../../shared/errors.js';
-import { resolveEndpoint } from '../../supervisor/exchange-endpoint.js';
-import { createExchangeClient } from '../../workers/market-data/exchange-client.js';
 import type { CommandContext, RecoveryCommand } from '../command.js';
 import { CliExit, RecoveryExit } from '../exit-codes.js';
 import { sendAndPrint } from '../online.js';
-import { previewReconcile } from '../reconcile-preview.js';
 
 async function dryRun(ctx: CommandContext): Promise<number> {
   const { config } = ctx;
@@ -17,6 +14,10 @@ async function dryRun(ctx: CommandContext): Promise<number> {
     // resolveEndpoint would start a fresh embedded simulator: there is nothing real to compare with.
     throw new ConfigError('exchange.apiUrl', null, 'is not set and --live is not given: the embedded simulator lives only inside a running bot, so there is no exchange to compare with');
   }
+  // Loaded here, not at the top: ccxt alone takes half a second to load, and every other command would pay it.
+  const { resolveEndpoint } = await import('../../supervisor/exchange-endpoint.js');
+  const { createExchangeClient } = await import('../../workers/market-data/exchange-client.js');
+  const { previewReconcile } = await import('../reconcile-preview.js');
   const { endpoint } = await resolveEndpoint(config, process.env, ctx.log);
   const exchange = createExchangeClient({
     ...(endpoint.apiUrl ? { apiUrl: endpoint.apiUrl } : {}),

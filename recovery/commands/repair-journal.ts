@@ -123,5 +123,6 @@ export const repairJournal: RecoveryCommand = {
   without --quarantine nothing changes: the bad rows are shown with their neighbours (exit 1)`,
   options: { file: { type: 'string' }, quarantine: { type: 'boolean' } },
   mode: 'offline',
+  validate: (values) => void journalName(values.file),
   run,
 };

@@ -59,6 +59,7 @@ export const resetKillSwitch: RecoveryCommand = {
   --offline        the bot is stopped: append a re-armed status.csv row instead of asking the bot`,
   options: { reason: { type: 'string' }, offline: { type: 'boolean' } },
   mode: (values) => (values.offline === true ? 'offline' : 'online'),
+  validate: (values) => void requireString(values, 'reason', 'the reset is logged with who asked and why'),
   run: (ctx) => {
     const reason = requireString(ctx.values, 'reason', 'the reset is logged with who asked and why');
     if (ctx.values.offline === true) return offline(ctx, reason);

@@ -102,5 +102,6 @@ export const rollbackState: RecoveryCommand = {
   shows what it will cut and asks; --yes where there is no terminal`,
   options: { to: { type: 'string' } },
   mode: 'offline',
+  validate: (values) => void parseTarget(requireString(values, 'to', 'the row number or UTC time to roll status.csv back to')),
   run,
 };

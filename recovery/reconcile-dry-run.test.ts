@@ -1,0 +1,71 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SIM_DEFAULTS, startSimulator } from '../fixtures/exchange-sim/index.js';
+import type { RunningSimulator } from '../fixtures/exchange-sim/types.js';
+import { tempDir } from '../fixtures/testing/tree.js';
+import { createExchangeClient } from '../workers/market-data/exchange-client.js';
+import { CsvJournal, fillFormat, storePaths } from '../workers/persistence/index.js';
+import { recordingLog } from '../workers/persistence/test-support.js';
+import { RecoveryExit } from './exit-codes.js';
+import { cli, snapshot, writeStatus } from './test-support.js';
+
+const sims: RunningSimulator[] = [];
+afterEach(async () => {
+  for (const s of sims.splice(0)) await s.close();
+});
+
+function snapshotOfDir(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+}
+
+describe('reconcile --dry-run', () => {
+  it('lists what reconciliation would change against the configured exchange and changes nothing', async () => {
+    const sim = await startSimulator({ candleIntervalMs: 100, symbols: ['BTC/USDT'] });
+    sims.push(sim);
+    const cwd = tempDir('tg-dryrun-');
+    const paths = storePaths(join(cwd, 'data'));
+    mkdirSync(paths.dataDir, { recursive: true });
+    // The bot's files: 10 000 USDT, no position, no fill.
+    await writeStatus(paths.dataDir, [snapshot(0, { equity: 10_000, balances: { USDT: { free: 10_000, locked: 0 } } })]);
+    await (await CsvJournal.open(paths.journal, fillFormat, recordingLog())).close();
+    // While the bot was "down", someone bought (the fee is paid in BTC: 0.00999 held) on the account and left a limit order open.
+    const exchange = createExchangeClient({ apiUrl: sim.url, apiKey: SIM_DEFAULTS.apiKey, secret: SIM_DEFAULTS.apiSecret, timeoutMs: 5000 });
+    await exchange.loadMarkets();
+    const bought = await exchange.createOrder('BTC/USDT', 'market', 'buy', 0.01);
+    const ticker = await exchange.fetchTicker('BTC/USDT');
+    const resting = await exchange.createOrder('BTC/USDT', 'limit', 'buy', 0.01, Math.round((ticker.last ?? 30_000) * 0.5), { newClientOrderId: 'manual-1' });
+    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ dataDir: 'data', exchange: { apiUrl: sim.url } }));
+    const before = snapshotOfDir(paths.dataDir);
+
+    const run = await cli(['reconcile', '--dry-run', '--config', 'config.json', '--json'], cwd);
+    expect(run.code, run.stderr).toBe(RecoveryExit.FAILED);
+    const preview = JSON.parse(run.stdout) as { dryRun: boolean; changes: string[] };
+    expect(preview.dryRun).toBe(true);
+    expect(preview.changes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`would journal a missing fill: order ${bought.id} buy 0\\.01 BTC/USDT`)),
+        expect.stringMatching(/would take the exchange's BTC balance: 0\.0099\d* \(status\.csv says 0\)/),
+        expect.stringMatching(/would cancel open order manual-1 \(limit buy 0\.01 BTC\/USDT\)/),
+      ]),
+    );
+    expect(snapshotOfDir(paths.dataDir)).toEqual(before);
+    expect((await exchange.fetchOpenOrders('BTC/USDT')).map((o) => o.id)).toEqual([resting.id]);
+  });
+
+  it('refuses without an exchange to compare with (exit 78), and exits 71 when the exchange does not answer', async () => {
+    const cwd = tempDir('tg-dryrun-');
+    await writeStatus(join(cwd, 'data'), [snapshot(0)]);
+    const none = await cli(['reconcile', '--dry-run', '--data-dir', 'data'], cwd);
+    expect(none.code).toBe(RecoveryExit.CONFIG);
+    expect(none.stderr).toMatch(/exchange\.apiUrl.*embedded simulator lives only inside a running bot/);
+
+    const sim = await startSimulator({ candleIntervalMs: 100 });
+    const url = sim.url;
+    await sim.close();
+    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ dataDir: 'data', exchange: { apiUrl: url, timeoutMs: 2000 } }));
+    const down = await cli(['reconcile', '--dry-run', '--config', 'config.json'], cwd);
+    expect(down.code, down.stderr).toBe(RecoveryExit.UNAVAILABLE);
+    expect(down.stderr).toMatch(/could not be asked/);
+  });
+});
