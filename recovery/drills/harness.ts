@@ -217,7 +217,7 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
-/** every-n: enters every `entryEvery` candles when flat, exits after `holdCandles`. */
-export function everyN(entryEvery: number, holdCandles: number): Record<string, unknown> {
-  return { module: join(ROOT, 'fixtures/strategies/every-n.js'), params: { entryEvery, holdCandles } };
+/** strategies/hold-n.ts: enters every `entryEvery` candles when flat, exits after `holdCandles` candles. */
+export function holdN(entryEvery: number, holdCandles: number): Record<string, unknown> {
+  return { module: join(ROOT, 'recovery/drills/strategies/hold-n.js'), params: { entryEvery, holdCandles } };
 }
