@@ -196,7 +196,7 @@ export class ExchangeBreaker {
   }
 
   private openError(what: string): TraderError {
-    const at = this.nextProbeAt ? ` until ${new Date(this.nextProbeAt).toISOString()}` : ' (probe in flight)';
+    const at = this.state === 'open' && this.nextProbeAt ? ` until ${new Date(this.nextProbeAt).toISOString()}` : ' (probe in flight)';
     return new TraderError(ErrorCode.BREAKER_OPEN, `${what} not sent: the exchange breaker is ${this.state}${at}`);
   }
 }
