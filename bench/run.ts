@@ -1,7 +1,9 @@
 import { cpus, totalmem } from 'node:os';
+import { benchExchangeBreaker } from '../workers/market-data/bench.js';
 import { benchKillSwitch } from './engine-bench.js';
 import { persistenceRows } from './persistence-rows.js';
 import { benchHeartbeatMonitor, benchHop } from './supervisor-bench.js';
+import { benchTickToOrder } from './tick-to-order.js';
 import { formatTable, type BenchRow } from './stats.js';
 
 /**
@@ -15,6 +17,8 @@ const rows: BenchRow[] = [];
 const started = Date.now();
 rows.push(...(await benchHop()));
 rows.push(...benchHeartbeatMonitor());
+rows.push(...(await benchExchangeBreaker()));
+rows.push(...(await benchTickToOrder(quick ? 40 : 150)));
 rows.push(...benchKillSwitch());
 rows.push(...(await persistenceRows(quick ? 100_000 : 1_000_000)));
 

@@ -6,7 +6,7 @@ import { judgeLag } from '../supervisor/heartbeat-monitor.js';
 import { percentile, ratio, type BenchRow } from './stats.js';
 
 /** Round trips between two real worker threads, through a bare MessagePort or through our Channel. */
-async function roundTrips(mode: 'bare' | 'channel', count: number): Promise<number[]> {
+export async function roundTrips(mode: 'bare' | 'channel', count: number): Promise<number[]> {
   const { port1, port2 } = new MessageChannel();
   const file = new URL('./hop-worker.js', import.meta.url);
   const echo = new Worker(file, { workerData: { port: port1, role: 'echo', mode, count }, transferList: [port1] });

@@ -15,6 +15,8 @@ export interface Candle {
   low: number;
   close: number;
   volume: number;
+  /** Wall-clock ms when the market-data worker received it (candle times are the exchange's). */
+  receivedAt?: number;
 }
 
 /** The best prices and the book depth the LiquidityGuardian looks at. */

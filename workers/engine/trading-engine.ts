@@ -238,6 +238,8 @@ export class TradingEngine {
       return;
     }
     const intent = this.intent(symbol, 'buy', 'market', 'entry', refusal.amount, signal.reason);
+    // Tick-to-order latency is measured from this line (npm run bench).
+    this.deps.log.debug(`entry order ${intent.clientOrderId} for ${symbol}`, { clientOrderId: intent.clientOrderId, candleReceivedAt: candle.receivedAt });
     let execution;
     try {
       this.entriesSent++;

@@ -40,7 +40,7 @@ export class MarketPoller {
     const rows = await this.exchange.fetchCandles(symbol, since === undefined ? WARM_UP_CANDLES : 5);
     for (const [openTime, open, high, low, close, volume] of rows.slice(0, -1)) {
       if (since !== undefined && openTime <= since) continue;
-      this.sink.candle({ symbol, openTime, open, high, low, close, volume });
+      this.sink.candle({ symbol, openTime, open, high, low, close, volume, receivedAt: this.now() });
       this.lastClosed.set(symbol, openTime);
     }
   }
