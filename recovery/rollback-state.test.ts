@@ -1,8 +1,9 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BotProcess } from '../fixtures/testing/bot-process.js';
-import { tempDir } from '../fixtures/testing/tree.js';
+import { ROOT, tempDir } from '../fixtures/testing/tree.js';
 import { loadLastValidStatus, storePaths } from '../workers/persistence/index.js';
 import { recordingLog } from '../workers/persistence/test-support.js';
 import { RecoveryExit } from './exit-codes.js';
@@ -68,6 +69,42 @@ describe('rollback-state', () => {
     expect(run.code, run.stderr).toBe(RecoveryExit.OK);
     expect((await loadLastValidStatus(paths.status, recordingLog()))?.time).toBe(snapshot(2).time);
     expect(readdirSync(paths.dataDir).filter((f) => f.startsWith('status.csv.before-rollback-'))).toHaveLength(1);
+  });
+});
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['-qec', 'true', '/dev/null'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const canPty = hasScript();
+if (!canPty) console.warn('the terminal prompt test is skipped: it needs script(1) from util-linux for a real pseudo-terminal');
+
+/** The CLI on a real pseudo-terminal (script(1)), answering the prompt with `answer`. */
+function onTerminal(args: string[], cwd: string, answer: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const command = [process.execPath, join(ROOT, 'recovery/cli.js'), ...args].map((a) => `'${a}'`).join(' ');
+    const child = execFile('script', ['-qec', command, '/dev/null'], { cwd, timeout: 30_000 }, (err, stdout) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, output: stdout });
+    });
+    child.stdin?.end(`${answer}\n`);
+  });
+}
+
+describe.skipIf(!canPty)('rollback-state on a terminal', () => {
+  it('asks before cutting: "n" changes nothing (exit 1), "y" cuts', async () => {
+    const { cwd, paths } = await statusDir();
+    const original = readFileSync(paths.status, 'utf8');
+    const no = await onTerminal(['rollback-state', '--data-dir', 'data', '--to', '2'], cwd, 'n');
+    expect(no.output).toMatch(/cut status\.csv back to row 2\? \[y\/N\]/);
+    expect(no.code).toBe(RecoveryExit.FAILED);
+    expect(readFileSync(paths.status, 'utf8')).toBe(original);
+    const yes = await onTerminal(['rollback-state', '--data-dir', 'data', '--to', '2'], cwd, 'y');
+    expect(yes.code, yes.output).toBe(RecoveryExit.OK);
+    expect((await loadLastValidStatus(paths.status, recordingLog()))?.time).toBe(snapshot(2).time);
   });
 });
 
