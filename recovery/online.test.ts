@@ -51,12 +51,15 @@ describe('recovery CLI against a running bot', () => {
     expect(resume.code, resume.stderr).toBe(RecoveryExit.OK);
     await bot.waitForLine(/resume-entries asked by bob: done/);
 
-    const reconcile = await cli(['reconcile', ...DATA, '--json'], cwd);
+    // Human output: what an operator reads at 3 am.
+    const reconcile = await cli(['reconcile', ...DATA], cwd);
     expect(reconcile.code, reconcile.stderr).toBe(RecoveryExit.OK);
-    expect(JSON.parse(reconcile.stdout)).toMatchObject({ reason: expect.stringMatching(/asked by/), discrepancies: expect.any(Array) });
-    const checkpoint = await cli(['checkpoint', ...DATA, '--json'], cwd);
+    expect(reconcile.stdout).toMatch(/^reconciled \(asked by [^)]+\): \d+ discrepancies, \d+ fills journaled/);
+    const checkpoint = await cli(['checkpoint', ...DATA], cwd);
     expect(checkpoint.code, checkpoint.stderr).toBe(RecoveryExit.OK);
-    expect(JSON.parse(checkpoint.stdout)).toMatchObject({ verified: true });
+    expect(checkpoint.stdout).toMatch(/^trades\.db checkpointed up to seq \d+ \(\d+ bytes\): verified/);
+    const healthText = await cli(['health', ...DATA], cwd);
+    expect(healthText.stdout).toMatch(/^health: running; persistence=running lag=\d+ms restarts=0; market-data=running/);
 
     for (const offline of [['verify'], ['rebuild-db'], ['rollback-state', '--to', '1', '--yes'], ['repair-journal', '--quarantine'], ['reset-kill-switch', '--offline', '--reason', 'x'], ['reconcile', '--dry-run']]) {
       const refused = await cli([...offline, ...DATA], cwd);

@@ -32,15 +32,3 @@ export function reasonCommand(name: 'pause-entries' | 'resume-entries', summary:
     },
   };
 }
-
-/** A command without arguments whose reply is printed as JSON for a human too. */
-export function plainCommand(name: string, command: ControlCommand, summary: string, timeoutNote = ''): RecoveryCommand {
-  return {
-    name,
-    summary,
-    usage: `usage: node recovery/cli.js ${name} [options]${timeoutNote}`,
-    options: {},
-    mode: 'online',
-    run: (ctx) => sendAndPrint(ctx, command, (r) => JSON.stringify(r, null, 2)),
-  };
-}

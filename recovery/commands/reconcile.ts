@@ -6,7 +6,16 @@
 import { ConfigError } from '../../shared/errors.js';
 import type { CommandContext, RecoveryCommand } from '../command.js';
 import { CliExit, RecoveryExit } from '../exit-codes.js';
+import type { ReconcileReport } from '../../workers/engine/reconciler.js';
 import { sendAndPrint } from '../online.js';
+
+function describeReport(result: unknown): string {
+  const r = result as ReconcileReport;
+  return [
+    `reconciled (${r.reason}): ${r.discrepancies.length} discrepancies, ${r.fillsJournaled} fills journaled, ${r.stopsPlaced} stops placed, ${r.ordersCancelled} orders cancelled`,
+    ...r.discrepancies.map((d) => `  ${d}`),
+  ].join('\n');
+}
 
 async function dryRun(ctx: CommandContext): Promise<number> {
   const { config } = ctx;
@@ -57,5 +66,5 @@ export const reconcile: RecoveryCommand = {
   options: { 'dry-run': { type: 'boolean' }, live: { type: 'boolean' } },
   configFlags: ['live'],
   mode: (values) => (values['dry-run'] === true ? 'offline' : 'online'),
-  run: (ctx) => (ctx.values['dry-run'] === true ? dryRun(ctx) : sendAndPrint(ctx, { command: 'reconcile-now' }, (r) => JSON.stringify(r, null, 2))),
+  run: (ctx) => (ctx.values['dry-run'] === true ? dryRun(ctx) : sendAndPrint(ctx, { command: 'reconcile-now' }, describeReport)),
 };
