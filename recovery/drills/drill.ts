@@ -20,6 +20,7 @@ export interface Check {
 export interface DrillResult {
   drill: string;
   fault: string;
+  scale: string | null;
   pass: boolean;
   /** From the fault to the bot noticing it (see `detectFrom`), measured from log/health/simulator timestamps. */
   detectMs: number | null;
@@ -74,6 +75,8 @@ export interface Drill {
   name: string;
   /** One line: the fault injected. */
   fault: string;
+  /** This drill's own changes to the scale, printed with its result. */
+  scale?: string;
   run(env: DrillEnv, rec: Recorder): Promise<void>;
 }
 

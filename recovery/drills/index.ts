@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Drill } from './drill.js';
 import { crashLoop } from './crash-loop.js';
 import { engineHang } from './engine-hang.js';
+import { exchangeOutage } from './exchange-outage.js';
 import { flashCrash } from './flash-crash.js';
 import { drillText, jsonReport, scaleText, summaryText } from './report.js';
 import { runDrills } from './run.js';
@@ -16,7 +17,7 @@ export type { Drill, DrillResult, Check } from './drill.js';
 export { runDrill, runDrills } from './run.js';
 
 /** Every drill, in the order `all` runs them. */
-export const DRILLS: readonly Drill[] = [engineHang, flashCrash, crashLoop];
+export const DRILLS: readonly Drill[] = [exchangeOutage, engineHang, flashCrash, crashLoop];
 
 export const DRILL_USAGE = `usage: drill <scenario>|all [--json] [--keep]
   scenarios: ${DRILLS.map((d) => d.name).join(', ')}

@@ -18,6 +18,7 @@ export function scaleText(): string {
 /** One drill's checks, as it finishes. */
 export function drillText(r: DrillResult): string {
   const lines = [`${r.pass ? 'PASS' : 'FAIL'} ${r.drill} (${seconds(r.runtimeMs)}): ${r.fault}`];
+  if (r.scale) lines.push(`  scale for this drill: ${r.scale}`);
   for (const c of r.checks) lines.push(`  [${c.pass ? 'ok' : 'FAILED'}] ${c.name}: ${c.detail}`);
   if (r.detectMs !== null) lines.push(`  time to detect ${seconds(r.detectMs)}: ${r.detectFrom}`);
   if (r.recoverMs !== null) lines.push(`  time to recover ${seconds(r.recoverMs)}: ${r.recoverFrom}`);

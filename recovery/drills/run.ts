@@ -27,6 +27,7 @@ export async function runDrill(drill: Drill, options: { keepDirs?: boolean } = {
   return {
     drill: drill.name,
     fault: drill.fault,
+    scale: drill.scale ?? null,
     pass,
     detectMs: rec.detectMs,
     detectFrom: rec.detectFrom,
