@@ -44,6 +44,8 @@ export interface RecoveryCommand {
   mode: 'online' | 'offline' | ((values: OptionValues) => 'online' | 'offline');
   /** Flags passed to the bot's config loader besides --config/--data-dir/--logs-dir (e.g. `live`). */
   configFlags?: string[];
+  /** A command that parses its own arguments (the drills): gets them raw, with no configuration or lock. */
+  passThrough?(args: readonly string[], io: { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown } }): Promise<number>;
   /** Checks the flags before anything is opened or locked, so a typo never costs a lock or a socket; throws UsageError. */
   validate?(values: OptionValues): void;
   run(ctx: CommandContext): Promise<number>;

@@ -15,12 +15,17 @@ const modeOf = (c: RecoveryCommand): string => (typeof c.mode === 'function' ? '
 export const CLI_USAGE = `usage: node recovery/cli.js <command> [options]
 
 online (talk to the running bot over <data-dir>/control.sock):
-${COMMANDS.filter((c) => modeOf(c) !== 'offline')
+${COMMANDS.filter((c) => modeOf(c) !== 'offline' && !c.passThrough)
   .map((c) => `  ${c.name.padEnd(18)} ${c.summary}`)
   .join('\n')}
 
 offline (the bot must be stopped; refused with exit 75 while it runs):
-${COMMANDS.filter((c) => modeOf(c) !== 'online')
+${COMMANDS.filter((c) => modeOf(c) !== 'online' && !c.passThrough)
+  .map((c) => `  ${c.name.padEnd(18)} ${c.summary}`)
+  .join('\n')}
+
+drills (their own bots in temporary directories; the running bot is not touched):
+${COMMANDS.filter((c) => c.passThrough)
   .map((c) => `  ${c.name.padEnd(18)} ${c.summary}`)
   .join('\n')}
 
@@ -39,6 +44,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     io.stderr.write(`recovery: unknown command "${name}"\n\n${CLI_USAGE}\n`);
     return RecoveryExit.USAGE;
   }
+  if (command.passThrough) return command.passThrough(rest, io);
   const usage = `${command.usage}\n${COMMON_USAGE}`;
   let json = false;
   try {

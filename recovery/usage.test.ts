@@ -57,6 +57,13 @@ describe('recovery CLI usage', () => {
       expect(own.stdout).toContain(`usage: node recovery/cli.js ${name}`);
       expect(own.stdout).toContain('--data-dir DIR');
     }
+    // The drills parse their own arguments; the CLI hands them over untouched.
+    const drillHelp = await inProcess(['drill', '--help'], cwd);
+    expect(drillHelp.code).toBe(RecoveryExit.OK);
+    expect(drillHelp.stdout).toMatch(/usage: drill <scenario>\|all/);
+    const noDrill = await inProcess(['drill', 'no-such-scenario'], cwd);
+    expect(noDrill.code).toBe(RecoveryExit.USAGE);
+    expect(noDrill.stderr).toMatch(/unknown scenario no-such-scenario/);
     writeFileSync(join(cwd, 'bad.json'), JSON.stringify({ supervisor: { shutdownTimeoutMs: -1 } }));
     const bad = await inProcess(['verify', '--config', 'bad.json'], cwd);
     expect(bad.code).toBe(RecoveryExit.CONFIG);

@@ -1,6 +1,7 @@
 /** Every command of the recovery CLI, in the order `--help` lists them. */
 import type { RecoveryCommand } from '../command.js';
 import { checkpoint } from './checkpoint.js';
+import { drill } from './drill.js';
 import { health } from './health.js';
 import { pauseEntries } from './pause-entries.js';
 import { rebuildDb } from './rebuild-db.js';
@@ -24,4 +25,5 @@ export const COMMANDS: readonly RecoveryCommand[] = [
   verify,
   rollbackState,
   repairJournal,
+  drill,
 ];
