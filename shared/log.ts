@@ -35,3 +35,14 @@ export function isLevel(value: unknown): value is Level {
 export function passes(level: Level, threshold: Level): boolean {
   return LEVELS[level] <= LEVELS[threshold];
 }
+
+/** A `Log` whose every level goes through one `write`: the root's and the workers' loggers share it. */
+export function logThrough(write: (level: Level, message: string, meta?: LogMeta) => void): Log {
+  return {
+    debug: (m, meta) => write('debug', m, meta),
+    info: (m, meta) => write('info', m, meta),
+    warn: (m, meta) => write('warn', m, meta),
+    error: (m, meta) => write('error', m, meta),
+    critical: (m, meta) => write('critical', m, meta),
+  };
+}

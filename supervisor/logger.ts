@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { LEVELS, type Level, type Log, type LogMeta, type LogRecord } from '../shared/log.js';
+import { LEVELS, logThrough, type Level, type Log, type LogMeta, type LogRecord } from '../shared/log.js';
 import { redact } from '../shared/redact.js';
 import { DailyFileTransport } from './daily-file-transport.js';
 
@@ -58,11 +58,7 @@ export function createRootLogger(options: RootLoggerOptions): RootLogger {
   };
 
   return {
-    debug: (m, meta) => write('debug', m, meta),
-    info: (m, meta) => write('info', m, meta),
-    warn: (m, meta) => write('warn', m, meta),
-    error: (m, meta) => write('error', m, meta),
-    critical: (m, meta) => write('critical', m, meta),
+    ...logThrough((level, message, meta) => write(level, message, meta)),
     fromWorker: (worker, record) => write(record.level, record.message, record.meta, worker, record.time),
     currentFile: () => file.currentPath(),
     close: () =>

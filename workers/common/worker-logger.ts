@@ -1,4 +1,4 @@
-import { passes, type Level, type Log, type LogMeta, type LogRecord } from '../../shared/log.js';
+import { logThrough, passes, type Level, type Log, type LogMeta, type LogRecord } from '../../shared/log.js';
 
 /**
  * A worker's logger: records go to the root, which is the single writer of the log
@@ -12,13 +12,7 @@ export function createWorkerLogger(send: (record: LogRecord) => void, threshold:
     if (meta) record.meta = toCloneable(meta);
     send(record);
   };
-  return {
-    debug: (m, meta) => write('debug', m, meta),
-    info: (m, meta) => write('info', m, meta),
-    warn: (m, meta) => write('warn', m, meta),
-    error: (m, meta) => write('error', m, meta),
-    critical: (m, meta) => write('critical', m, meta),
-  };
+  return logThrough(write);
 }
 
 /** Errors and other non-plain values do not survive structured clone the way a log wants them. */
