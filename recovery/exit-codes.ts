@@ -17,7 +17,7 @@ export const RecoveryExit = {
   BOT_NOT_RUNNING: 69,
   /** The CLI itself failed unexpectedly (a bug: the message says what). */
   SOFTWARE: 70,
-  /** The exchange could not be reached (reconcile --dry-run). */
+  /** The exchange could not be reached, or refused a read (reconcile --dry-run): the message has ccxt's error class. */
   UNAVAILABLE: 71,
   /** Offline command: a running bot holds the data directory (its pid is named). */
   BOT_RUNNING: 75,

@@ -89,6 +89,7 @@ function classify(err: unknown): [number, string] {
       case ErrorCode.EXCHANGE_UNAVAILABLE:
       case ErrorCode.EXCHANGE_AUTH:
       case ErrorCode.EXCHANGE_CLOCK:
+      case ErrorCode.EXCHANGE_REJECTED:
         return [RecoveryExit.UNAVAILABLE, err.message];
       default:
         break;

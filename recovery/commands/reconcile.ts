@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../../shared/errors.js';
 import type { CommandContext, RecoveryCommand } from '../command.js';
-import { CliExit, RecoveryExit } from '../exit-codes.js';
+import { RecoveryExit } from '../exit-codes.js';
 import type { ReconcileReport } from '../../workers/engine/reconciler.js';
 import { sendAndPrint } from '../online.js';
 
@@ -39,11 +39,11 @@ async function dryRun(ctx: CommandContext): Promise<number> {
   try {
     preview = await previewReconcile(config, exchange, ctx.log);
   } catch (err) {
-    const name = (err as Error).constructor?.name ?? '';
-    if (/Network|Timeout|Unavailable|Authentication|DDoS|RateLimit|ExchangeNotAvailable/.test(name)) {
-      throw new CliExit(RecoveryExit.UNAVAILABLE, `the exchange ${endpoint.description} could not be asked (${name}: ${(err as Error).message.slice(0, 300)})`);
-    }
-    throw err;
+    // An exchange failure is classified as the market-data worker classifies it (faults.ts); anything else is a bug.
+    const { default: ccxt } = await import('ccxt');
+    if (!(err instanceof ccxt.BaseError)) throw err;
+    const { ExchangeCallError, classify } = await import('../../workers/market-data/faults.js');
+    throw new ExchangeCallError(`reconcile --dry-run against ${endpoint.description}`, classify(err), err);
   }
   ctx.result({ ok: preview.changes.length === 0, dryRun: true, exchange: endpoint.description, ...preview }, () =>
     [
