@@ -10,6 +10,7 @@ import { crashLoop } from './crash-loop.js';
 import { engineHang } from './engine-hang.js';
 import { exchangeOutage } from './exchange-outage.js';
 import { flashCrash } from './flash-crash.js';
+import { powerLoss } from './power-loss.js';
 import { drillText, jsonReport, scaleText, summaryText } from './report.js';
 import { runDrills } from './run.js';
 
@@ -17,7 +18,7 @@ export type { Drill, DrillResult, Check } from './drill.js';
 export { runDrill, runDrills } from './run.js';
 
 /** Every drill, in the order `all` runs them. */
-export const DRILLS: readonly Drill[] = [exchangeOutage, engineHang, flashCrash, crashLoop];
+export const DRILLS: readonly Drill[] = [exchangeOutage, engineHang, flashCrash, crashLoop, powerLoss];
 
 export const DRILL_USAGE = `usage: drill <scenario>|all [--json] [--keep]
   scenarios: ${DRILLS.map((d) => d.name).join(', ')}
