@@ -9,6 +9,7 @@ import { startControlServer } from './control-server.js';
 import { acquireDataLock } from './data-lock.js';
 import { resolveEndpoint } from './exchange-endpoint.js';
 import { summarize } from './health-log.js';
+import { createSdNotify } from './sd-notify.js';
 import { createRootLogger } from './logger.js';
 import { installSignalHandlers } from './signals.js';
 import { Supervisor } from './supervisor.js';
@@ -58,7 +59,8 @@ async function main(): Promise<number> {
     releaseLock();
     return refuse(err);
   }
-  const supervisor = new Supervisor({ config, log, exchange: exchange.endpoint });
+  const notify = createSdNotify({ onError: (message) => log.warn(message) });
+  const supervisor = new Supervisor({ config, log, exchange: exchange.endpoint, notify });
   const control = await startControlServer(config.dataDir, controlHandler(supervisor, log), log);
   installSignalHandlers(
     {

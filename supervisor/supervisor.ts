@@ -13,6 +13,7 @@ import { hasThread, type ChildState } from './child-state.js';
 import { judgeLag } from './heartbeat-monitor.js';
 import { IncidentLog, writeHealthLog, type HealthReport, type Incident, type WorkerHealth } from './health-log.js';
 import { RestartPolicy } from './restart-policy.js';
+import type { SdNotify } from './sd-notify.js';
 
 export interface SupervisorLog extends Log {
   fromWorker(worker: string, record: LogRecord): void;
@@ -24,6 +25,8 @@ export interface SupervisorOptions {
   now?: () => number;
   /** The exchange market-data talks to (embedded simulator, configured endpoint, or Binance). */
   exchange: ExchangeEndpoint;
+  /** systemd's notify protocol; a no-op without NOTIFY_SOCKET. */
+  notify?: SdNotify;
 }
 
 /** Events a supervisor emits; tests and the entry point wait on them instead of sleeping. */
@@ -68,6 +71,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly config: Config;
   private readonly log: SupervisorLog;
   private readonly exchange: ExchangeEndpoint;
+  private readonly notify: SdNotify | null;
   private wedgedChild: WorkerName | null = null;
   private healthWrite: Promise<void> = Promise.resolve();
 
@@ -80,6 +84,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.incidents = new IncidentLog(options.config.supervisor.healthLog.maxIncidents);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.exchange = options.exchange;
+    this.notify = options.notify ?? null;
     for (const name of WORKER_NAMES) {
       this.children.set(name, new Child(name, new URL(`../workers/${name}/main.js`, import.meta.url), this.listener, this.log));
       this.policies.set(name, new RestartPolicy(options.config.supervisor.restart));
@@ -114,6 +119,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     this.log.info('all workers ready', { generations: Object.fromEntries([...this.children].map(([n, c]) => [n, c.generation])) });
     void this.writeHealth();
+    void this.notify?.ready('all workers ready');
   }
 
   /** Resolves the next time `name` says READY. */
@@ -219,8 +225,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  /** Samples the heartbeat table: warn on lag, kill on a hang. */
+  /** Samples the heartbeat table: warn on lag, kill on a hang. Keeps systemd's watchdog fed only while it runs. */
   private sample(): void {
+    void this.notify?.watchdog();
     const now = this.now();
     const thresholds = this.config.supervisor.heartbeat;
     for (const [name, child] of this.children) {
@@ -319,6 +326,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private async stopAll(reason: string, code: number): Promise<number> {
     this.log.info(`shutting down: ${reason}`);
+    void this.notify?.stopping(`shutting down: ${reason}`);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const [name, waiters] of this.readyWaiters) {
