@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { Drill } from './drill.js';
 import { crashLoop } from './crash-loop.js';
+import { dbCorruption } from './db-corruption.js';
 import { engineHang } from './engine-hang.js';
 import { exchangeOutage } from './exchange-outage.js';
 import { flashCrash } from './flash-crash.js';
@@ -18,7 +19,7 @@ export type { Drill, DrillResult, Check } from './drill.js';
 export { runDrill, runDrills } from './run.js';
 
 /** Every drill, in the order `all` runs them. */
-export const DRILLS: readonly Drill[] = [exchangeOutage, engineHang, flashCrash, crashLoop, powerLoss];
+export const DRILLS: readonly Drill[] = [dbCorruption, exchangeOutage, engineHang, flashCrash, crashLoop, powerLoss];
 
 export const DRILL_USAGE = `usage: drill <scenario>|all [--json] [--keep]
   scenarios: ${DRILLS.map((d) => d.name).join(', ')}
