@@ -6,7 +6,7 @@ import { writeJournal } from '../workers/persistence/bench.js';
 import { storePaths } from '../workers/persistence/index.js';
 import { loadSqlJs } from '../workers/persistence/sqlite.js';
 import { RecoveryExit } from './exit-codes.js';
-import { cli } from './test-support.js';
+import { canPty, cli, onTerminal } from './test-support.js';
 
 /** 100k rows keep this file within its time budget; the 1M figure is `node recovery/bench.js` (see README). */
 const BIG = 100_000;
@@ -47,6 +47,7 @@ describe('rebuild-db and verify', () => {
     expect(summary).toMatchObject({ rows: BIG, lastSeq: BIG, problems: [] });
     expect(summary.rowsPerSec).toBeGreaterThan(0);
     console.info(`rebuild-db: ${BIG} rows in ${summary.totalMs} ms (${summary.rowsPerSec} rows/s)`);
+    expect(rebuild.stderr, 'no progress line without a terminal').not.toMatch(/rebuilding trades\.db from/);
     expect(summary.movedAside).toHaveLength(1);
     expect(readFileSync(join(cwd, summary.movedAside[0] as string), 'utf8')).toBe('an old, damaged trades.db');
 
@@ -124,5 +125,13 @@ describe('rebuild-db and verify', () => {
     expect(readFileSync(paths.db, 'utf8')).toBe('previous trades.db');
     expect(readdirSync(paths.dataDir).filter((f) => f.includes('before-rebuild'))).toEqual([]);
     expect(existsSync(paths.journal)).toBe(true);
+  });
+
+  it.skipIf(!canPty)('rebuild-db shows its progress on a terminal', async () => {
+    const { cwd } = await dataDirWith(500);
+    const run = await onTerminal(['rebuild-db', '--data-dir', 'data'], cwd, '');
+    expect(run.code, run.output).toBe(RecoveryExit.OK);
+    expect(run.output).toMatch(/rebuilding trades\.db from data\/trades\.csv \(0\.\d MB\): \d+\.\d s/);
+    expect(run.output).toMatch(/trades\.db rebuilt from trades\.csv: 500 rows/);
   });
 });

@@ -1,13 +1,12 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BotProcess } from '../fixtures/testing/bot-process.js';
-import { ROOT, tempDir } from '../fixtures/testing/tree.js';
+import { tempDir } from '../fixtures/testing/tree.js';
 import { loadLastValidStatus, storePaths } from '../workers/persistence/index.js';
 import { recordingLog } from '../workers/persistence/test-support.js';
 import { RecoveryExit } from './exit-codes.js';
-import { cli, snapshot, startTestBot, writeStatus } from './test-support.js';
+import { canPty, cli, onTerminal, snapshot, startTestBot, writeStatus } from './test-support.js';
 
 const running: BotProcess[] = [];
 afterEach(() => {
@@ -71,28 +70,6 @@ describe('rollback-state', () => {
     expect(readdirSync(paths.dataDir).filter((f) => f.startsWith('status.csv.before-rollback-'))).toHaveLength(1);
   });
 });
-
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['-qec', 'true', '/dev/null'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const canPty = hasScript();
-if (!canPty) console.warn('the terminal prompt test is skipped: it needs script(1) from util-linux for a real pseudo-terminal');
-
-/** The CLI on a real pseudo-terminal (script(1)), answering the prompt with `answer`. */
-function onTerminal(args: string[], cwd: string, answer: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const command = [process.execPath, join(ROOT, 'recovery/cli.js'), ...args].map((a) => `'${a}'`).join(' ');
-    const child = execFile('script', ['-qec', command, '/dev/null'], { cwd, timeout: 30_000 }, (err, stdout) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, output: stdout });
-    });
-    child.stdin?.end(`${answer}\n`);
-  });
-}
 
 describe.skipIf(!canPty)('rollback-state on a terminal', () => {
   it('asks before cutting: "n" changes nothing (exit 1), "y" cuts', async () => {

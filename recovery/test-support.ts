@@ -1,5 +1,5 @@
 /** What the recovery CLI's tests share: the CLI as a real child process, a real bot, status rows. */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
@@ -61,4 +61,27 @@ export async function writeStatus(dataDir: string, rows: readonly StatusSnapshot
   } finally {
     await file.close();
   }
+}
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['-qec', 'true', '/dev/null'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+/** script(1) from util-linux is here: terminal tests can run (they skip, saying so, where it is not). */
+export const canPty = hasScript();
+if (!canPty) console.warn('recovery terminal tests are skipped: they need script(1) from util-linux for a real pseudo-terminal');
+
+/** The CLI on a real pseudo-terminal (script(1)), answering the prompt with `answer`. */
+export function onTerminal(args: string[], cwd: string, answer: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const command = [process.execPath, join(ROOT, 'recovery/cli.js'), ...args].map((a) => `'${a}'`).join(' ');
+    const child = execFile('script', ['-qec', command, '/dev/null'], { cwd, timeout: 30_000 }, (err, stdout) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, output: stdout });
+    });
+    child.stdin?.end(`${answer}\n`);
+  });
 }

@@ -21,9 +21,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const pool = new PersistencePool();
   const t0 = performance.now();
   // The replay runs in the pool, so this loop is free to show that it is alive.
-  const ticker = setInterval(() => {
-    ctx.progress(`rebuilding trades.db from ${paths.journal} (${(journalBytes / 2 ** 20).toFixed(1)} MB): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  }, PROGRESS_EVERY_MS);
+  const tick = (): void => ctx.progress(`rebuilding trades.db from ${paths.journal} (${(journalBytes / 2 ** 20).toFixed(1)} MB): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  tick();
+  const ticker = setInterval(tick, PROGRESS_EVERY_MS);
   let out;
   try {
     out = await pool.replay({ journalPath: paths.journal, basePath: null });
