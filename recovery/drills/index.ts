@@ -12,6 +12,7 @@ import { engineHang } from './engine-hang.js';
 import { exchangeOutage } from './exchange-outage.js';
 import { flashCrash } from './flash-crash.js';
 import { powerLoss } from './power-loss.js';
+import { stateRollback } from './state-rollback.js';
 import { drillText, jsonReport, scaleText, summaryText } from './report.js';
 import { runDrills } from './run.js';
 
@@ -19,7 +20,7 @@ export type { Drill, DrillResult, Check } from './drill.js';
 export { runDrill, runDrills } from './run.js';
 
 /** Every drill, in the order `all` runs them. */
-export const DRILLS: readonly Drill[] = [dbCorruption, exchangeOutage, engineHang, flashCrash, crashLoop, powerLoss];
+export const DRILLS: readonly Drill[] = [dbCorruption, exchangeOutage, engineHang, flashCrash, crashLoop, powerLoss, stateRollback];
 
 export const DRILL_USAGE = `usage: drill <scenario>|all [--json] [--keep]
   scenarios: ${DRILLS.map((d) => d.name).join(', ')}
