@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { ErrorCode, TraderError } from '../../shared/errors.js';
 import { scanCsv } from '../../workers/persistence/csv-format.js';
 import { fillFormat, storePaths } from '../../workers/persistence/index.js';
-import { loadSqlJs, openDatabase, problemWith, selectFills, type SqlJs } from '../../workers/persistence/sqlite.js';
 import type { CommandContext, RecoveryCommand } from '../command.js';
+import { digestInThread, type DbDigest, type DbHead } from '../db-digest.js';
 import { RecoveryExit } from '../exit-codes.js';
 import { journalProblems } from '../journal-problems.js';
 import { RowDigest } from '../row-digest.js';
@@ -26,8 +26,6 @@ export interface CopyReport {
   note: string;
 }
 
-const PAGE = 20_000;
-
 async function readOrNull(path: string): Promise<Buffer | null> {
   return readFile(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
@@ -35,33 +33,13 @@ async function readOrNull(path: string): Promise<Buffer | null> {
   });
 }
 
-/** A database's digest, or why it cannot be read. Paged, so a million rows never sit in memory at once. */
-function digestDatabase(SQL: SqlJs, bytes: Uint8Array): RowDigest | string {
-  const problem = problemWith(SQL, bytes);
-  if (problem !== null) return problem;
-  const db = openDatabase(SQL, bytes);
-  try {
-    const digest = new RowDigest();
-    for (;;) {
-      const page = selectFills(db, 'WHERE seq > ? ORDER BY seq LIMIT ?', [digest.lastSeq, PAGE]);
-      for (const { seq, record } of page) digest.add(seq, record);
-      if (page.length < PAGE) return digest;
-    }
-  } finally {
-    db.close();
-  }
-}
-
 export async function verifyDataDir(dataDir: string): Promise<{ copies: CopyReport[]; journalProblems: Array<{ line: number; reason: string }> }> {
   const paths = storePaths(dataDir);
-  const SQL = await loadSqlJs();
-  const dbs: Array<{ file: string; digest: RowDigest | string | null }> = [];
-  for (const file of [paths.db, paths.backup]) {
-    const bytes = await readOrNull(file);
-    dbs.push({ file, digest: bytes === null ? null : digestDatabase(SQL, bytes) });
-  }
+  // Each database is hashed in its own thread while this one scans the journal.
+  const dbs = [paths.db, paths.backup].map((file) => ({ file, digest: digestInThread(file) }));
+  const heads = await Promise.all(dbs.map((d) => d.digest.head));
   // The journal's checksum at each database's last seq, taken as the scan passes it.
-  const wanted = new Set(dbs.flatMap((d) => (d.digest instanceof RowDigest ? [d.digest.lastSeq] : [])));
+  const wanted = new Set(heads.flatMap((h) => (h.kind === 'open' ? [h.lastSeq] : [])));
   const prefixes = new Map<number, string>();
   const journal = new RowDigest();
   if (wanted.has(0)) prefixes.set(0, journal.hex());
@@ -84,14 +62,15 @@ export async function verifyDataDir(dataDir: string): Promise<{ copies: CopyRepo
       journalReport = { file: paths.journal, state: 'unreadable', rows: null, lastSeq: null, checksum: null, note: `${err.message.split(';')[0]}; see repair-journal` };
     }
   }
-  const copies = [journalReport, ...dbs.map((d) => compare(d.file, d.digest, journalReport, prefixes))];
+  const digests = await Promise.all(dbs.map((d) => d.digest.done));
+  const copies = [journalReport, ...dbs.map((d, i) => compare(d.file, heads[i] as DbHead, digests[i] ?? null, journalReport, prefixes))];
   return { copies, journalProblems: problems };
 }
 
-function compare(file: string, digest: RowDigest | string | null, journal: CopyReport, prefixes: Map<number, string>): CopyReport {
-  if (digest === null) return { file, state: 'absent', rows: null, lastSeq: null, checksum: null, note: 'no such file' };
-  if (typeof digest === 'string') return { file, state: 'unreadable', rows: null, lastSeq: null, checksum: null, note: digest };
-  const base = { file, rows: digest.rows, lastSeq: digest.lastSeq, checksum: digest.hex() };
+function compare(file: string, head: DbHead, digest: DbDigest | null, journal: CopyReport, prefixes: Map<number, string>): CopyReport {
+  if (head.kind === 'absent') return { file, state: 'absent', rows: null, lastSeq: null, checksum: null, note: 'no such file' };
+  if (head.kind === 'unreadable' || digest === null) return { file, state: 'unreadable', rows: null, lastSeq: null, checksum: null, note: head.kind === 'unreadable' ? head.problem : 'not read' };
+  const base = { file, rows: digest.rows, lastSeq: digest.lastSeq, checksum: digest.checksum };
   if (journal.state !== 'ok' || journal.lastSeq === null || journal.rows === null) return { ...base, state: 'mismatch', note: 'not compared: the journal cannot be read' };
   if (digest.lastSeq > journal.lastSeq) return { ...base, state: 'mismatch', note: `holds seq ${digest.lastSeq}; the journal ends at ${journal.lastSeq}` };
   const prefix = prefixes.get(digest.lastSeq);
