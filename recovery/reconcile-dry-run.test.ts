@@ -53,6 +53,36 @@ describe('reconcile --dry-run', () => {
     expect((await exchange.fetchOpenOrders('BTC/USDT')).map((o) => o.id)).toEqual([resting.id]);
   });
 
+  it('reports nothing (exit 0) when the files and the exchange agree: a position, its live stop, its journaled fill', async () => {
+    const sim = await startSimulator({ candleIntervalMs: 100, symbols: ['BTC/USDT'] });
+    sims.push(sim);
+    const cwd = tempDir('tg-dryrun-');
+    const paths = storePaths(join(cwd, 'data'));
+    mkdirSync(paths.dataDir, { recursive: true });
+    const exchange = createExchangeClient({ apiUrl: sim.url, apiKey: SIM_DEFAULTS.apiKey, secret: SIM_DEFAULTS.apiSecret, timeoutMs: 5000 });
+    await exchange.loadMarkets();
+    const bought = await exchange.createOrder('BTC/USDT', 'market', 'buy', 0.01, undefined, { newClientOrderId: 'tg-e-1' });
+    const held = Number((await exchange.fetchBalance()).total.BTC);
+    const price = bought.average ?? bought.price ?? 30_000;
+    const stopPrice = Math.round(price * 0.9);
+    await exchange.createOrder('BTC/USDT', 'STOP_LOSS_LIMIT', 'sell', held, stopPrice - 10, { stopPrice, newClientOrderId: 'tg-s-1' });
+    const balance = (await exchange.fetchBalance()) as unknown as { free: Record<string, number>; used: Record<string, number> };
+    // The bot's files say exactly that: the fill journaled, the status row written after it.
+    const journal = await CsvJournal.open(paths.journal, fillFormat, recordingLog());
+    await journal.append([
+      { clientOrderId: 'tg-e-1', exchangeOrderId: String(bought.id), symbol: 'BTC/USDT', side: 'buy', type: 'market', role: 'entry', amount: 0.01, price, fee: 0.01 - held, feeCurrency: 'BTC', reason: 'test', timestamp: bought.timestamp ?? Date.now() },
+    ]);
+    await journal.close();
+    const balances = Object.fromEntries(['USDT', 'BTC'].map((a) => [a, { free: balance.free[a] ?? 0, locked: balance.used[a] ?? 0 }]));
+    const position = { symbol: 'BTC/USDT', amount: held, entryPrice: price, openedAt: bought.timestamp ?? Date.now(), stopClientOrderId: 'tg-s-1', stopPrice };
+    await writeStatus(paths.dataDir, [snapshot(0, { balances, positions: [position], lastFillSeq: 1 })]);
+    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ dataDir: 'data', exchange: { apiUrl: sim.url } }));
+
+    const run = await cli(['reconcile', '--dry-run', '--config', 'config.json'], cwd);
+    expect(run.stdout).toMatch(/nothing to change: the files and the exchange agree/);
+    expect(run.code, run.stdout + run.stderr).toBe(RecoveryExit.OK);
+  });
+
   it('refuses without an exchange to compare with (exit 78), and exits 71 when the exchange does not answer', async () => {
     const cwd = tempDir('tg-dryrun-');
     await writeStatus(join(cwd, 'data'), [snapshot(0)]);

@@ -7,9 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import type { binance } from 'ccxt';
 import type { Config } from '../shared/config.js';
-import type { Fill } from '../shared/domain.js';
+import type { Fill, OrderReport } from '../shared/domain.js';
 import type { Log } from '../shared/log.js';
 import { PositionBook, type Position } from '../workers/engine/positions.js';
+import { toOrderReport } from '../workers/market-data/answers.js';
 import { scanCsv } from '../workers/persistence/csv-format.js';
 import { fillFormat, loadLastValidStatus, storePaths } from '../workers/persistence/index.js';
 
@@ -81,16 +82,23 @@ export async function previewReconcile(config: Config, exchange: binance, log: L
     if (Math.abs(mine - theirs) > EPSILON) changes.push(`would take the exchange's ${asset} balance: ${theirs} (status.csv says ${mine})`);
   }
 
-  const open = await exchange.fetchOpenOrders();
   const liveStops = new Set<string>();
-  for (const order of open) {
-    const position = view.positions.find((p) => p.symbol === order.symbol);
-    const isStop = position && order.side === 'sell' && /stop/i.test(String(order.type ?? ''));
-    if (isStop && (position.stopClientOrderId === null || position.stopClientOrderId === order.clientOrderId)) {
-      liveStops.add(String(order.symbol));
+  for (const raw of await exchange.fetchOpenOrders()) {
+    // The market-data worker's own reading of a ccxt order (a STOP_LOSS_LIMIT comes as `limit` with a trigger price).
+    let order: OrderReport;
+    try {
+      order = toOrderReport(raw);
+    } catch (err) {
+      changes.push(`open order ${raw.clientOrderId ?? raw.id} (${raw.type} ${raw.side} ${raw.symbol}) cannot be read as the bot reads orders (${(err as Error).message}): reconciliation would stop on it; deal with it by hand`);
       continue;
     }
-    const what = `open order ${order.clientOrderId ?? order.id} (${order.type} ${order.side} ${order.amount} ${order.symbol})`;
+    const position = view.positions.find((p) => p.symbol === order.symbol);
+    const isStop = position && order.side === 'sell' && order.type === 'stop_loss_limit';
+    if (isStop && (position.stopClientOrderId === null || position.stopClientOrderId === order.clientOrderId)) {
+      liveStops.add(order.symbol);
+      continue;
+    }
+    const what = `open order ${order.clientOrderId} (${order.type} ${order.side} ${order.amount} ${order.symbol})`;
     changes.push(config.reconcile.unknownOrders === 'adopt' ? `would adopt ${what}: not one the bot keeps (reconcile.unknownOrders=adopt)` : `would cancel ${what}: not one the bot keeps (reconcile.unknownOrders=cancel)`);
   }
 
