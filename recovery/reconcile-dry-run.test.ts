@@ -19,23 +19,29 @@ function snapshotOfDir(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
+/** A simulator, a data directory configured to reconcile against it, and a ccxt client on the same account. */
+async function accountAndFiles(): Promise<{ cwd: string; paths: ReturnType<typeof storePaths>; exchange: ReturnType<typeof createExchangeClient> }> {
+  const sim = await startSimulator({ candleIntervalMs: 100, symbols: ['BTC/USDT'] });
+  sims.push(sim);
+  const cwd = tempDir('tg-dryrun-');
+  const paths = storePaths(join(cwd, 'data'));
+  mkdirSync(paths.dataDir, { recursive: true });
+  writeFileSync(join(cwd, 'config.json'), JSON.stringify({ dataDir: 'data', exchange: { apiUrl: sim.url } }));
+  const exchange = createExchangeClient({ apiUrl: sim.url, apiKey: SIM_DEFAULTS.apiKey, secret: SIM_DEFAULTS.apiSecret, timeoutMs: 5000 });
+  await exchange.loadMarkets();
+  return { cwd, paths, exchange };
+}
+
 describe('reconcile --dry-run', () => {
   it('lists what reconciliation would change against the configured exchange and changes nothing', async () => {
-    const sim = await startSimulator({ candleIntervalMs: 100, symbols: ['BTC/USDT'] });
-    sims.push(sim);
-    const cwd = tempDir('tg-dryrun-');
-    const paths = storePaths(join(cwd, 'data'));
-    mkdirSync(paths.dataDir, { recursive: true });
+    const { cwd, paths, exchange } = await accountAndFiles();
     // The bot's files: 10 000 USDT, no position, no fill.
     await writeStatus(paths.dataDir, [snapshot(0, { equity: 10_000, balances: { USDT: { free: 10_000, locked: 0 } } })]);
     await (await CsvJournal.open(paths.journal, fillFormat, recordingLog())).close();
     // While the bot was "down", someone bought (the fee is paid in BTC: 0.00999 held) on the account and left a limit order open.
-    const exchange = createExchangeClient({ apiUrl: sim.url, apiKey: SIM_DEFAULTS.apiKey, secret: SIM_DEFAULTS.apiSecret, timeoutMs: 5000 });
-    await exchange.loadMarkets();
     const bought = await exchange.createOrder('BTC/USDT', 'market', 'buy', 0.01);
     const ticker = await exchange.fetchTicker('BTC/USDT');
     const resting = await exchange.createOrder('BTC/USDT', 'limit', 'buy', 0.01, Math.round((ticker.last ?? 30_000) * 0.5), { newClientOrderId: 'manual-1' });
-    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ dataDir: 'data', exchange: { apiUrl: sim.url } }));
     const before = snapshotOfDir(paths.dataDir);
 
     const run = await cli(['reconcile', '--dry-run', '--config', 'config.json', '--json'], cwd);
@@ -54,15 +60,9 @@ describe('reconcile --dry-run', () => {
   });
 
   it('reports nothing (exit 0) when the files and the exchange agree: a position, its live stop, its journaled fill', async () => {
-    const sim = await startSimulator({ candleIntervalMs: 100, symbols: ['BTC/USDT'] });
-    sims.push(sim);
-    const cwd = tempDir('tg-dryrun-');
-    const paths = storePaths(join(cwd, 'data'));
-    mkdirSync(paths.dataDir, { recursive: true });
-    const exchange = createExchangeClient({ apiUrl: sim.url, apiKey: SIM_DEFAULTS.apiKey, secret: SIM_DEFAULTS.apiSecret, timeoutMs: 5000 });
-    await exchange.loadMarkets();
+    const { cwd, paths, exchange } = await accountAndFiles();
     const bought = await exchange.createOrder('BTC/USDT', 'market', 'buy', 0.01, undefined, { newClientOrderId: 'tg-e-1' });
-    const held = Number((await exchange.fetchBalance()).total.BTC);
+    const held = Number(((await exchange.fetchBalance()) as unknown as { total: Record<string, number> }).total.BTC);
     const price = bought.average ?? bought.price ?? 30_000;
     const stopPrice = Math.round(price * 0.9);
     await exchange.createOrder('BTC/USDT', 'STOP_LOSS_LIMIT', 'sell', held, stopPrice - 10, { stopPrice, newClientOrderId: 'tg-s-1' });
@@ -76,7 +76,6 @@ describe('reconcile --dry-run', () => {
     const balances = Object.fromEntries(['USDT', 'BTC'].map((a) => [a, { free: balance.free[a] ?? 0, locked: balance.used[a] ?? 0 }]));
     const position = { symbol: 'BTC/USDT', amount: held, entryPrice: price, openedAt: bought.timestamp ?? Date.now(), stopClientOrderId: 'tg-s-1', stopPrice };
     await writeStatus(paths.dataDir, [snapshot(0, { balances, positions: [position], lastFillSeq: 1 })]);
-    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ dataDir: 'data', exchange: { apiUrl: sim.url } }));
 
     const run = await cli(['reconcile', '--dry-run', '--config', 'config.json'], cwd);
     expect(run.stdout).toMatch(/nothing to change: the files and the exchange agree/);
