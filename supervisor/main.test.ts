@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../shared/exit-codes.js';
 import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
+import { canNotify, startNotifyReceiver } from '../fixtures/testing/notify-receiver.js';
 import { ROOT, readLogLines, tempDir, until } from '../fixtures/testing/tree.js';
 import { dayStamp } from './daily-file-transport.js';
 
@@ -167,6 +168,38 @@ describe('node supervisor/main.js', () => {
     // The healthy workers were still stopped in order, so their files are flushed.
     const stops = lines.filter((l) => /-> stopped/.test(String(l.message))).map((l) => l.child);
     expect(stops).toEqual(['market-data', 'persistence']);
+  });
+});
+
+describe.skipIf(!canNotify)('systemd notify protocol', () => {
+  it('sends READY=1 once every worker is ready, WATCHDOG=1 from the monitor, STOPPING=1 at shutdown', async () => {
+    const receiver = await startNotifyReceiver();
+    try {
+      const { cwd } = workdir();
+      // A 2 s watchdog: keep-alives every 500 ms while the monitor runs.
+      const b = bot(['--config', 'config.json'], cwd, { NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '2000000' });
+      await b.waitForLine(/all workers ready/);
+      expect(await receiver.waitFor(/^READY=1/)).toBe('READY=1\nSTATUS=all workers ready');
+      await receiver.waitFor(/^WATCHDOG=1$/);
+      const keepAlives = (): number => receiver.messages.filter((m) => m === 'WATCHDOG=1').length;
+      const before = keepAlives();
+      await until('another keep-alive', () => keepAlives() > before);
+      // A frozen root (SIGSTOP) sends nothing: systemd would kill it after WatchdogSec. The
+      // silence is an absence, so it is watched for four keep-alive periods (2 s).
+      b.proc.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 200));
+      const frozenAt = keepAlives();
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(keepAlives()).toBe(frozenAt);
+      b.proc.kill('SIGCONT');
+      await until('keep-alives to resume', () => keepAlives() > frozenAt);
+      b.proc.kill('SIGTERM');
+      expect(await b.exited).toEqual({ code: 0, signal: null });
+      expect(receiver.messages.some((m) => /^STOPPING=1/.test(m))).toBe(true);
+      expect(receiver.messages.indexOf('READY=1\nSTATUS=all workers ready')).toBeLessThan(receiver.messages.findIndex((m) => /^STOPPING=1/.test(m)));
+    } finally {
+      receiver.proc.kill('SIGKILL');
+    }
   });
 });
 

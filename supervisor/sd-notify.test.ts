@@ -1,72 +1,21 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../fixtures/testing/tree.js';
 import { createSdNotify } from './sd-notify.js';
+import { canNotify, startNotifyReceiver, type NotifyReceiver } from '../fixtures/testing/notify-receiver.js';
 
-function has(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const canRun = has('python3') && has('systemd-notify');
-if (!canRun) console.warn('sd-notify tests skipped: they need python3 (the receiving datagram socket) and systemd-notify (apt-get install systemd)');
-
-/**
- * The receiving end of NOTIFY_SOCKET: python3 binds an AF_UNIX SOCK_DGRAM socket (Node
- * cannot) and prints each datagram as one JSON line, as the service manager would read it.
- */
-const RECEIVER = `
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print("LISTENING", flush=True)
-while True:
-    print(json.dumps(s.recv(65536).decode()), flush=True)
-`;
-
-interface Receiver {
-  proc: ChildProcess;
-  path: string;
-  /** Datagrams received so far (BARRIER=1 is systemd-notify's synchronisation, not ours: dropped). */
-  messages: string[];
-}
-
-const receivers: Receiver[] = [];
+const receivers: NotifyReceiver[] = [];
 afterEach(() => {
   for (const r of receivers.splice(0)) r.proc.kill('SIGKILL');
 });
 
-async function startReceiver(): Promise<Receiver> {
-  const path = join(tempDir('tg-notify-'), 'notify.sock');
-  const proc = spawn('python3', ['-u', '-c', RECEIVER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const receiver: Receiver = { proc, path, messages: [] };
-  receivers.push(receiver);
-  await new Promise<void>((resolve, reject) => {
-    let buffer = '';
-    proc.once('exit', (code) => reject(new Error(`python3 receiver exited with ${code}`)));
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line === 'LISTENING') resolve();
-        else {
-          const text = JSON.parse(line) as string;
-          if (text !== 'BARRIER=1') receiver.messages.push(text);
-        }
-      }
-    });
-  });
-  return receiver;
+async function startReceiver(): Promise<NotifyReceiver> {
+  const r = await startNotifyReceiver();
+  receivers.push(r);
+  return r;
 }
 
-describe.skipIf(!canRun)('sd-notify through systemd-notify to a real datagram socket', () => {
+describe.skipIf(!canNotify)('sd-notify through systemd-notify to a real datagram socket', () => {
   it('sends READY=1 with a status, STOPPING=1, and WATCHDOG=1 at most every WATCHDOG_USEC/4', async () => {
     const r = await startReceiver();
     let clock = 1_000_000;
