@@ -1,8 +1,8 @@
 /** What the recovery CLI's tests share: the CLI as a real child process, a real bot, status rows. */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
+import { startBot, writeScaledConfig, type BotProcess } from '../fixtures/testing/bot-process.js';
 import { ROOT } from '../fixtures/testing/tree.js';
 import type { StatusSnapshot } from '../shared/status.js';
 import { StatusFile } from '../workers/persistence/index.js';
@@ -27,15 +27,7 @@ export function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): P
 
 /** A bot on the every-n strategy with thresholds scaled down, in `cwd` (data in cwd/data). */
 export function startTestBot(cwd: string): BotProcess {
-  const config = {
-    dataDir: 'data',
-    supervisor: { heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 1500 }, healthLog: { intervalMs: 500 } },
-    worker: { loopIdleMs: 100 },
-    exchange: { pollIntervalMs: 100 },
-    simulator: { candleIntervalMs: 100 },
-    strategy: { module: join(ROOT, 'fixtures/strategies/every-n.js'), params: {} },
-  };
-  writeFileSync(join(cwd, 'config.json'), JSON.stringify(config));
+  writeScaledConfig(cwd, 'every-n.js', {}, { dataDir: 'data' });
   return startBot(['--config', 'config.json'], { cwd });
 }
 

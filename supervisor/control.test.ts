@@ -1,10 +1,10 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../shared/exit-codes.js';
-import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
+import { startBot, writeScaledConfig, type BotProcess } from '../fixtures/testing/bot-process.js';
 import { sendControl } from '../fixtures/testing/control-client.js';
-import { ROOT, tempDir } from '../fixtures/testing/tree.js';
+import { tempDir } from '../fixtures/testing/tree.js';
 
 const running: BotProcess[] = [];
 afterEach(() => {
@@ -12,14 +12,7 @@ afterEach(() => {
 });
 
 function start(cwd: string): BotProcess {
-  const config = {
-    supervisor: { heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 1500 }, healthLog: { intervalMs: 500 } },
-    worker: { loopIdleMs: 100 },
-    exchange: { pollIntervalMs: 100 },
-    simulator: { candleIntervalMs: 100 },
-    strategy: { module: join(ROOT, 'fixtures/strategies/every-n.js'), params: {} },
-  };
-  writeFileSync(join(cwd, 'config.json'), JSON.stringify(config));
+  writeScaledConfig(cwd, 'every-n.js');
   const b = startBot(['--config', 'config.json'], { cwd });
   running.push(b);
   return b;

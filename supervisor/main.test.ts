@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../shared/exit-codes.js';
-import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
+import { startBot, writeScaledConfig, type BotProcess } from '../fixtures/testing/bot-process.js';
 import { canNotify, startNotifyReceiver } from '../fixtures/testing/notify-receiver.js';
 import { ROOT, readLogLines, tempDir, until } from '../fixtures/testing/tree.js';
 import { dayStamp } from './daily-file-transport.js';
@@ -17,21 +17,7 @@ afterEach(() => {
 function workdir(over: Record<string, unknown> = {}): { cwd: string; trigger: string } {
   const cwd = tempDir('tg-main-');
   const trigger = join(cwd, 'hang-trigger');
-  const config = {
-    supervisor: {
-      heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 1500 },
-      restart: { backoffInitialMs: 100 },
-      terminateTimeoutMs: 1000,
-      shutdownTimeoutMs: 10_000,
-      healthLog: { intervalMs: 500 },
-    },
-    worker: { loopIdleMs: 100 },
-    exchange: { pollIntervalMs: 100 },
-    simulator: { candleIntervalMs: 100 },
-    strategy: { module: join(ROOT, 'fixtures/strategies/hang.js'), params: { triggerFile: trigger } },
-    ...over,
-  };
-  writeFileSync(join(cwd, 'config.json'), JSON.stringify(config));
+  writeScaledConfig(cwd, 'hang.js', { triggerFile: trigger }, over);
   return { cwd, trigger };
 }
 
