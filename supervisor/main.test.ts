@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../shared/exit-codes.js';
+import { startSimulator } from '../fixtures/exchange-sim/index.js';
 import { startBot, writeScaledConfig, type BotProcess } from '../fixtures/testing/bot-process.js';
 import { canNotify, startNotifyReceiver } from '../fixtures/testing/notify-receiver.js';
 import { ROOT, readLogLines, tempDir, until } from '../fixtures/testing/tree.js';
@@ -227,6 +228,40 @@ describe('configuration errors', () => {
     const c = bot(['--config', 'config.json'], ok.cwd, { TRADER_GEMINI__logLevel: 'loud' });
     expect((await c.exited).code).toBe(ExitCode.CONFIG);
     expect(c.output()).toMatch(/config key "logLevel" must be one of debug, info, warn, error, critical \(got "loud"\)/);
+  });
+
+  it('refuses live trading without keys, and a real Binance URL without --live', async () => {
+    const { cwd } = workdir();
+    const env = { BINANCE_API_KEY: '', BINANCE_API_SECRET: '' };
+    const live = bot(['--config', 'config.json', '--live'], cwd, env);
+    expect((await live.exited).code).toBe(ExitCode.CONFIG);
+    expect(live.output()).toMatch(/config key "live" needs BINANCE_API_KEY and BINANCE_API_SECRET in the environment, or exchange.keysFile/);
+
+    const real = workdir({ exchange: { apiUrl: 'https://api.binance.com' } });
+    const paper = bot(['--config', 'config.json'], real.cwd, { BINANCE_API_KEY: 'k-123', BINANCE_API_SECRET: 's-456' });
+    expect((await paper.exited).code).toBe(ExitCode.CONFIG);
+    expect(paper.output()).toMatch(/"exchange.apiUrl" points at Binance itself; real trading needs --live/);
+    expect(paper.output()).not.toMatch(/s-456/);
+  });
+
+  it('never writes the API key or secret to a log, the health log, a journal or status.csv', async () => {
+    const sim = await startSimulator({ candleIntervalMs: 100, apiKey: 'k-live-123', apiSecret: 's-live-456' });
+    try {
+      const { cwd } = workdir({ exchange: { apiUrl: sim.url, pollIntervalMs: 100 }, strategy: { module: join(ROOT, 'fixtures/strategies/every-n.js'), params: {} } });
+      const b = bot(['--config', 'config.json'], cwd, { BINANCE_API_KEY: 'k-live-123', BINANCE_API_SECRET: 's-live-456' });
+      await b.waitForLine(/reconciliation \(start\) done/);
+      await until('a fill in the journal', () => /,entry,/.test(existsSync(join(cwd, 'dashboard/data/scalping/trades.csv')) ? readFileSync(join(cwd, 'dashboard/data/scalping/trades.csv'), 'utf8') : ''));
+      b.proc.kill('SIGUSR1');
+      await b.waitForLine(/SIGUSR1: health/);
+      b.proc.kill('SIGTERM');
+      expect((await b.exited).code).toBe(0);
+      const files = readdirSync(cwd, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name !== 'config.json');
+      expect(files.length).toBeGreaterThan(5);
+      for (const f of files) expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toMatch(/s-live-456|k-live-123/);
+      expect(b.output()).not.toMatch(/s-live-456|k-live-123/);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('refuses an unknown flag with the usage and its own exit code', async () => {
