@@ -57,7 +57,7 @@ describe('systemd units', () => {
   it('agree with the code: exit codes not to restart, stop timeout past the shutdown budget, the watchdog, the data directory', () => {
     for (const unit of UNITS) {
       const s = settings(unit);
-      expect(s.get('RestartPreventExitStatus')?.split(' ').map(Number).sort()).toEqual([ExitCode.USAGE, ExitCode.LOCKED, ExitCode.CONFIG].sort());
+      expect(s.get('RestartPreventExitStatus')?.split(' ').map(Number).sort()).toEqual([ExitCode.USAGE, ExitCode.DATA, ExitCode.LOCKED, ExitCode.CONFIG].sort());
       expect(seconds(s.get('TimeoutStopSec')) * 1000).toBeGreaterThan(DEFAULTS.supervisor.shutdownTimeoutMs);
       expect(s.get('Type')).toBe('notify');
       expect(s.get('NotifyAccess')).toBe('all');
