@@ -4,7 +4,7 @@
  * the simulator's own records, the exchange's view and the journal.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSqlJs } from '../../workers/persistence/sqlite.js';
 import { databaseVsJournal, duplicatedFills, duplicatedOrders, lostFills, ordersUnknownToJournal, type ExchangeOrder } from './checks.js';
@@ -80,6 +80,9 @@ export interface Drill {
   run(env: DrillEnv, rec: Recorder): Promise<void>;
 }
 
+/** Where `audit()` keeps the simulator's order record and the exchange's view of every order. */
+export const EVIDENCE_FILE = 'exchange-evidence.json';
+
 /** The exchange's view of every order, through our own ccxt client. */
 export async function exchangeOrders(env: DrillEnv): Promise<ExchangeOrder[]> {
   const orders = await env.sim.outsider().fetchOrders(SYMBOL);
@@ -92,10 +95,13 @@ export async function exchangeOrders(env: DrillEnv): Promise<ExchangeOrder[]> {
  */
 export async function audit(env: DrillEnv, rec: Recorder): Promise<void> {
   const simOrders = await env.sim.orders();
+  const exchange = await exchangeOrders(env);
+  // The exchange's side of the evidence, kept beside the journals (the simulator does not outlive the drill).
+  writeFileSync(join(env.dir, EVIDENCE_FILE), JSON.stringify({ simOrders, exchangeOrders: exchange }, null, 2));
   const fills = env.journal('trades.csv');
   const dup = duplicatedOrders(simOrders);
   const unknown = ordersUnknownToJournal(simOrders, env.journal('intents.csv'));
-  const lost = lostFills(await exchangeOrders(env), fills);
+  const lost = lostFills(exchange, fills);
   const twice = duplicatedFills(fills);
   rec.duplicatedOrders = dup.length;
   rec.ordersLost = unknown.length;

@@ -1,61 +1,75 @@
 /**
- * Power loss: SIGKILL of the whole bot process, four times, mid-trading. Odd rounds kill the
- * moment an order intent is journaled (the order may or may not have left); even rounds kill
- * while a stop rests on the exchange, then push the price through the stop while the bot is
- * down. Every fill the exchange made must end up in the journal exactly once (the down-time
- * ones marked reconciled), the database must catch up with the journal at every start, and
- * no order may be sent twice.
+ * Power loss: SIGKILL of the whole bot process, four times, mid-trading:
+ *   1. the moment an entry intent is journaled (the order may or may not have left);
+ *   2. while a stop rests on the exchange; the price then goes through the stop while the bot is down;
+ *   3. while the exchange holds a new entry and its stop whose answers it dropped (the bot is
+ *      still waiting for the stop's answer): an order the bot never heard back about;
+ *   4. as 2, when a stop rests on the exchange.
+ * Every fill the exchange made must end up in the journal exactly once (the down-time ones
+ * marked reconciled), the database must catch up with the journal at every start, every
+ * position must have its stop resting on the exchange after each restart, and no order may
+ * be sent twice.
  */
-import { statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { binance } from 'ccxt';
 import { audit, databaseEqualsJournal, type Drill } from './drill.js';
-import { holdN, SYMBOL, time, until, type LogRecord } from './harness.js';
+import { holdN, SYMBOL, time, until, type DrillEnv, type LogRecord } from './harness.js';
 
 const ROUNDS = 4;
 
-const size = (path: string): number => {
+function entryIntents(env: DrillEnv): number {
   try {
-    return statSync(path).size;
+    return readFileSync(join(env.dataDir, 'intents.csv'), 'utf8').split(',tg-e-').length - 1;
   } catch {
     return 0;
   }
-};
+}
+
+async function restingStop(outsider: binance): Promise<{ id: string; clientOrderId: string; trigger: number; limit: number } | null> {
+  const stop = (await outsider.fetchOpenOrders(SYMBOL)).find((o) => String(o.clientOrderId).startsWith('tg-s-'));
+  return stop ? { id: String(stop.id), clientOrderId: String(stop.clientOrderId), trigger: Number(stop.triggerPrice ?? stop.stopPrice), limit: Number(stop.price) } : null;
+}
 
 export const powerLoss: Drill = {
   name: 'power-loss',
-  fault: `SIGKILL of the whole process ${ROUNDS} times mid-trading; on even rounds a stop fills while the bot is down`,
+  fault: `SIGKILL of the whole process ${ROUNDS} times: mid-order, with a stop resting (it fills while down), while an order's answer is lost`,
   async run(env, rec) {
     // Positions are only closed by their stops: the kills and the down-time fills decide.
     env.writeConfig({ strategy: holdN(3, 1_000_000) });
     const outsider = env.sim.outsider();
+    let entriesAtStart = entryIntents(env);
     let { bot } = await env.startTrading();
     const downFills: string[] = [];
     const opens: Array<{ line: LogRecord; journalRows: number }> = [];
+    const unprotected: string[] = [];
     const detect: number[] = [];
     const recover: number[] = [];
 
     for (let round = 1; round <= ROUNDS; round++) {
-      if (round % 2 === 1) {
-        const intents = join(env.dataDir, 'intents.csv');
-        const before = size(intents);
-        await until('an order intent being journaled', () => size(intents) > before, 20_000, 5);
+      if (round === 1) {
+        await until('an entry intent being journaled', () => entryIntents(env) > entriesAtStart, 20_000, 5);
+      } else if (round === 3) {
+        await until('the stop whose answer the exchange dropped', async () => (await env.sim.orders()).some((o) => o.fault === 'drop-response' && o.clientOrderId.startsWith('tg-s-')), 20_000, 20);
       } else {
-        await until('a stop resting on the exchange', async () => (await outsider.fetchOpenOrders(SYMBOL)).some((o) => String(o.clientOrderId).startsWith('tg-s-')), 20_000, 100);
+        await until('a stop resting on the exchange', () => restingStop(outsider), round === 2 ? 20_000 : 5000, 100).catch(() => null);
       }
       bot.proc.kill('SIGKILL');
       const killed = await bot.exited;
       const killedAt = Date.now();
       rec.check(`round ${round}: the process died of SIGKILL`, killed.signal === 'SIGKILL', JSON.stringify(killed));
-      if (round % 2 === 0) {
-        const stop = (await outsider.fetchOpenOrders(SYMBOL)).find((o) => String(o.clientOrderId).startsWith('tg-s-'));
-        if (stop) {
-          // Through the trigger, not through the limit: the stop fills while nobody listens.
-          await env.sim.admin('POST', '/price', { price: (Number(stop.triggerPrice ?? stop.stopPrice) + Number(stop.price)) / 2 });
-          await until('the stop to fill while the bot is down', async () => (await outsider.fetchOrder(String(stop.id), SYMBOL)).status === 'closed', 10_000, 50);
-          downFills.push(String(stop.clientOrderId));
-        }
+      const stop = round % 2 === 0 ? await restingStop(outsider) : null;
+      if (stop) {
+        // Through the trigger, not through the limit: the stop fills while nobody listens.
+        await env.sim.admin('POST', '/price', { price: (stop.trigger + stop.limit) / 2 });
+        await until('the stop to fill while the bot is down', async () => (await outsider.fetchOrder(stop.id, SYMBOL)).status === 'closed', 10_000, 50);
+        downFills.push(stop.clientOrderId);
       }
+      await env.sim.clearFaults();
+      // Round 3's fault: the next entry and its stop are created, their answers never come.
+      if (round === 2) await env.sim.inject({ kind: 'drop-response', count: 2, hold: true, pathPrefix: '/api/v3/order', method: 'POST' });
       const journalRows = env.journal('trades.csv').length;
+      entriesAtStart = entryIntents(env);
       const restartAt = Date.now();
       const started = await env.startTrading(restartAt);
       bot = started.bot;
@@ -63,12 +77,17 @@ export const powerLoss: Drill = {
       opens.push({ line: open, journalRows });
       detect.push(time(started.reconciled) - restartAt);
       recover.push(time(started.reconciled) - killedAt);
+      const resting = new Set((await outsider.fetchOpenOrders(SYMBOL)).map((o) => String(o.clientOrderId)));
+      for (const p of (await env.engineStatus()).positions) {
+        if (!p.stopClientOrderId || !resting.has(p.stopClientOrderId)) unprotected.push(`after round ${round}: ${p.symbol} ${p.amount} has stop ${p.stopClientOrderId ?? 'none'}, resting on the exchange: ${[...resting].join(', ') || 'nothing'}`);
+      }
     }
     rec.detected(Math.max(...detect), `restart to the start-up reconciliation done (log time), worst of ${ROUNDS}: ${detect.join(', ')} ms`);
     rec.recovered(Math.max(...recover), `SIGKILL to the restarted bot reconciled (log time), worst of ${ROUNDS}: ${recover.join(', ')} ms`);
 
     const stopped = await env.stop(bot);
     rec.check('the last run stops cleanly (exit 0)', stopped.code === 0, `exit ${JSON.stringify(stopped)}`);
+    rec.none('after every restart each position has its stop resting on the exchange (reconciliation closed the gap)', unprotected, `${ROUNDS} restarts checked`);
     const caughtUp = opens.filter((o) => Number(o.line.maxSeq) !== o.journalRows);
     rec.none(
       'at every restart the database held every journaled fill (replayed from trades.csv)',
