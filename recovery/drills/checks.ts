@@ -46,6 +46,32 @@ export function lostFills(exchange: readonly ExchangeOrder[], fills: ReadonlyArr
   return problems;
 }
 
+/** One execution as the exchange reports it (myTrades, through an independent ccxt client). */
+export interface ExchangeTrade {
+  orderId: string;
+  fee: number;
+  feeCurrency: string;
+}
+
+/** Orders whose journaled fee is not what the exchange charged (summed over the order's executions). */
+export function feeMismatches(trades: readonly ExchangeTrade[], fills: ReadonlyArray<Record<string, string>>): string[] {
+  const charged = new Map<string, { fee: number; currency: string }>();
+  for (const t of trades) {
+    const sum = charged.get(t.orderId) ?? { fee: 0, currency: t.feeCurrency };
+    charged.set(t.orderId, { fee: sum.fee + t.fee, currency: t.feeCurrency });
+  }
+  const problems: string[] = [];
+  for (const row of fills) {
+    const exchange = charged.get(row.exchange_order_id ?? '');
+    if (!exchange) continue;
+    const fee = Number(row.fee);
+    if (Math.abs(fee - exchange.fee) > SAME_AMOUNT * Math.max(1, exchange.fee) || row.fee_currency !== exchange.currency) {
+      problems.push(`${row.client_order_id}: trades.csv fee ${row.fee} ${row.fee_currency || '(no currency)'}, the exchange charged ${exchange.fee} ${exchange.currency}`);
+    }
+  }
+  return problems;
+}
+
 /** Journal rows for the same order: the journal keeps one row per order's fill. */
 export function duplicatedFills(fills: ReadonlyArray<Record<string, string>>): string[] {
   const count = new Map<string, number>();

@@ -48,7 +48,7 @@ export const dbCorruption: Drill = {
 
     const injectedAt = Date.now();
     const { ino } = damage(db);
-    rec.check('the damage is real: sqlite3 finds the file corrupt', integrity(db) !== 'ok' || statSync(db).ino !== ino, `integrity_check right after the write: ${integrity(db).split('\n')[0]}`);
+    rec.check('the damage is real: sqlite3 finds the file corrupt', integrity(db) !== 'ok' || statSync(db, { throwIfNoEntry: false })?.ino !== ino, `integrity_check right after the write: ${integrity(db).split('\n')[0]}`);
     const verifyMs = DRILL_SCALE['persistence.verifyIntervalMs'];
     const alert = await env
       .waitLog('a CRITICAL alert about trades.db', (l) => l.level === 'critical' && /trades\.db/.test(l.message), injectedAt, 4 * verifyMs + 5000, bot)

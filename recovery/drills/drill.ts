@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSqlJs } from '../../workers/persistence/sqlite.js';
-import { databaseVsJournal, duplicatedFills, duplicatedOrders, lostFills, ordersUnknownToJournal, type ExchangeOrder } from './checks.js';
+import { databaseVsJournal, duplicatedFills, duplicatedOrders, feeMismatches, lostFills, ordersUnknownToJournal, type ExchangeOrder, type ExchangeTrade } from './checks.js';
 import { SYMBOL, type DrillEnv } from './harness.js';
 
 export interface Check {
@@ -89,6 +89,12 @@ export async function exchangeOrders(env: DrillEnv): Promise<ExchangeOrder[]> {
   return orders.map((o) => ({ clientOrderId: String(o.clientOrderId), status: String(o.status), filled: Number(o.filled ?? 0) }));
 }
 
+/** Every execution on the exchange, through our own ccxt client. */
+export async function exchangeTrades(env: DrillEnv): Promise<ExchangeTrade[]> {
+  const trades = await env.sim.outsider().fetchMyTrades(SYMBOL);
+  return trades.map((t) => ({ orderId: String(t.order), fee: Number(t.fee?.cost ?? 0), feeCurrency: String(t.fee?.currency ?? '') }));
+}
+
 /**
  * The common end of every drill that traded: no order sent twice, none sent without its
  * write-ahead intent, every exchange fill journaled once with the exchange's amount.
@@ -96,8 +102,9 @@ export async function exchangeOrders(env: DrillEnv): Promise<ExchangeOrder[]> {
 export async function audit(env: DrillEnv, rec: Recorder): Promise<void> {
   const simOrders = await env.sim.orders();
   const exchange = await exchangeOrders(env);
+  const trades = await exchangeTrades(env);
   // The exchange's side of the evidence, kept beside the journals (the simulator does not outlive the drill).
-  writeFileSync(join(env.dir, EVIDENCE_FILE), JSON.stringify({ simOrders, exchangeOrders: exchange }, null, 2));
+  writeFileSync(join(env.dir, EVIDENCE_FILE), JSON.stringify({ simOrders, exchangeOrders: exchange, exchangeTrades: trades }, null, 2));
   const fills = env.journal('trades.csv');
   const dup = duplicatedOrders(simOrders);
   const unknown = ordersUnknownToJournal(simOrders, env.journal('intents.csv'));
@@ -111,6 +118,7 @@ export async function audit(env: DrillEnv, rec: Recorder): Promise<void> {
   rec.none('every order on the exchange was journaled in intents.csv first', unknown, `${acceptedCount} orders, all in intents.csv`);
   rec.none('every fill on the exchange is in trades.csv with its amount', lost, `${fills.length} journal rows cover every filled order`);
   rec.none('no fill journaled twice', twice, `${fills.length} rows, one per order`);
+  rec.none('every journaled fee is what the exchange charged (myTrades)', feeMismatches(trades, fills), `${trades.length} executions, fees equal`);
 }
 
 /** trades.db's fills table, read by the `sqlite3` CLI when installed (an outside reader), else by sql.js. */

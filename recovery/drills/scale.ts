@@ -12,7 +12,6 @@ export const DRILL_SCALE = {
   'supervisor.heartbeat.killAfterMs': 1500,
   'supervisor.restart.backoffInitialMs': 100,
   'supervisor.restart.periodMs': 60_000,
-  'supervisor.restart.stableAfterMs': 60_000,
   'supervisor.healthLog.intervalMs': 200,
   'supervisor.shutdownTimeoutMs': 10_000,
   'worker.loopIdleMs': 100,
