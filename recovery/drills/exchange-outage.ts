@@ -33,6 +33,10 @@ export const exchangeOutage: Drill = {
     env.writeConfig({ strategy: holdN(3, 5), exchange: { breaker: { failureThreshold: THRESHOLD } }, supervisor: { heartbeat: OUTAGE_HEARTBEAT } });
     const { bot } = await env.startTrading();
     await until('two entries on the exchange', async () => accepted(await env.sim.orders(), 'e').length >= 2, 20_000, 50);
+    // The outage starts right after an entry fills, so the entry's stop is still to be sent:
+    // an order the bot wants to place while the exchange is down.
+    const entries = accepted(await env.sim.orders(), 'e').length;
+    await until('the next entry on the exchange', async () => accepted(await env.sim.orders(), 'e').length > entries, 20_000, 5);
 
     const outageAt = Date.now();
     await env.sim.inject({ kind: 'timeout', count: 2 });
@@ -76,6 +80,13 @@ export const exchangeOutage: Drill = {
     const requestsWhileOpen = during(requests, windows);
     rec.none('no order reaches the exchange while the breaker is open (simulator /__admin/orders)', ordersWhileOpen.map((o) => `${o.clientOrderId} at ${new Date(o.time).toISOString()}`), `${orders.filter((o) => o.time >= outageAt && o.time <= time(closed)).length} order requests during the whole outage, none while open`);
     rec.none('no request at all reaches the exchange while open (simulator /__admin/requests)', requestsWhileOpen.map((r) => `${r.method} ${r.path} at ${new Date(r.time).toISOString()}`), `${requests.filter((r) => r.time >= outageAt && r.time <= time(closed)).length} requests during the outage, all outside the open periods`);
+
+    const tried = orders.filter((o) => o.time >= outageAt && o.time <= time(closed));
+    const retried = tried.filter((o) => o.outcome !== 'accepted').map((o) => {
+      const later = orders.filter((l) => l.clientOrderId === o.clientOrderId && l.outcome === 'accepted');
+      return later.length === 1 && (later[0]?.time ?? 0) > time(closed) ? null : `${o.clientOrderId} (${o.outcome} at ${new Date(o.time).toISOString()}) accepted ${later.length} times, ${later.map((l) => new Date(l.time).toISOString()).join(', ')}`;
+    });
+    rec.none('an order refused by the outage is placed once, after the breaker closed', retried.filter((r): r is string => r !== null), `${tried.length} order requests during the outage: ${tried.map((o) => `${o.clientOrderId} ${o.outcome}${o.fault ? ` (${o.fault})` : ''}`).join(', ') || 'none'}`);
 
     const stopped = await env.stop(bot);
     rec.check('the bot stops cleanly (exit 0)', stopped.code === 0, `exit ${JSON.stringify(stopped)}`);
