@@ -13,7 +13,13 @@ export interface PositionView {
   symbol: Symbol;
   amount: number;
   entryPrice: number;
+  /** Wall-clock ms of the entry fill. Compare it with `candle.receivedAt`, not `openTime` (exchange time). */
   openedAt: number;
+}
+
+/** How many of `candles` arrived after the position was opened (wall clock; exchange times may run ahead). */
+export function candlesHeld(candles: readonly Candle[], position: Pick<PositionView, 'openedAt'>): number {
+  return candles.filter((c) => (c.receivedAt ?? c.openTime) > position.openedAt).length;
 }
 
 /** Read-only view handed to `onCandle`. */

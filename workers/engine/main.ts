@@ -53,6 +53,7 @@ await bootWorker('engine', async (ctx) => {
   let lastFillSeq = 0;
   let snapshotDue = false;
   let breaker: BreakerStatus = { state: 'closed' };
+  const newestQueued = new Map<string, number>();
   const engine = new TradingEngine(
     {
       risk: config.risk,
@@ -112,9 +113,12 @@ await bootWorker('engine', async (ctx) => {
         engine.onQuote(input.quote);
         return;
       case 'candle':
-        // Candles that arrive before restore are kept in history but no signal is acted on.
-        if (!restored) {
+        // Candles that arrive before restore, or that a newer queued candle of the same symbol
+        // has overtaken (the warm-up batch, a backlog after a slow step), only build history:
+        // acting on them would trade on prices that are already gone.
+        if (!restored || input.candle.openTime < (newestQueued.get(input.candle.symbol) ?? 0)) {
           engine.history.add(input.candle);
+          engine.mark(input.candle.symbol, input.candle.close, input.candle.receivedAt ?? 0);
           return;
         }
         await engine.onCandle(input.candle);
@@ -154,7 +158,10 @@ await bootWorker('engine', async (ctx) => {
   return {
     requests: {},
     events: {
-      candle: (candle) => inbox.push({ type: 'candle', candle }),
+      candle: (candle) => {
+        newestQueued.set(candle.symbol, Math.max(newestQueued.get(candle.symbol) ?? 0, candle.openTime));
+        inbox.push({ type: 'candle', candle });
+      },
       quote: (quote) => inbox.push({ type: 'quote', quote }),
       breaker: (next) => {
         const recovered = breaker.state !== 'closed' && next.state === 'closed';

@@ -107,7 +107,9 @@ export class Reconciler {
     for (const order of open) {
       const position = this.engine.positions.get(order.symbol);
       const isStopOfPosition = position && order.type === 'stop_loss_limit' && order.side === 'sell';
-      if (isStopOfPosition && (!liveStops.has(order.symbol) || position.stopClientOrderId === order.clientOrderId)) {
+      const kept = liveStops.get(order.symbol)?.clientOrderId;
+      // The first stop seen for a position is kept (its own, or one found through a pending intent); a second is a duplicate.
+      if (isStopOfPosition && (kept === undefined || kept === order.clientOrderId || position.stopClientOrderId === order.clientOrderId)) {
         liveStops.set(order.symbol, order);
         continue;
       }

@@ -33,6 +33,7 @@ export function restoreEngine(engine: TradingEngine, state: PersistedState, log:
       fetchedAt: status.time,
     };
     lastSeq = status.lastFillSeq;
+    engine.lastEquity = status.equity;
     log.info(`restored from status.csv row of ${new Date(status.time).toISOString()}: ${positions.length} positions, kill switch ${status.killSwitch.tripped ? 'TRIPPED' : 'armed'}`, {
       lastFillSeq: status.lastFillSeq,
     });
@@ -54,7 +55,7 @@ export function snapshotOf(engine: TradingEngine, lastFillSeq: number, now: numb
   const ks = engine.killSwitch.record();
   return {
     time: now,
-    equity: engine.equity() ?? 0,
+    equity: engine.equity() ?? engine.lastEquity ?? 0,
     balances,
     positions: engine.positions.all().map((p) => ({ ...p })),
     killSwitch: ks,

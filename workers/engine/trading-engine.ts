@@ -46,6 +46,14 @@ export class TradingEngine {
   readonly pauses = new Set<EntryPause>(['starting']);
   balances: AccountBalances = { free: {}, used: {}, fetchedAt: 0 };
   private readonly quotes = new Map<Symbol, Quote>();
+  /**
+   * The latest price seen for each symbol, from whichever came last: a quote, a closed
+   * candle, or our own fill. A position bought after a gap must not be marked at the quote
+   * from before the gap (that would be a phantom peak, and a false kill-switch trip).
+   */
+  private readonly marks = new Map<Symbol, { price: number; at: number }>();
+  /** Equity as last marked; what a status row shows while a price is missing. */
+  lastEquity: number | null = null;
   private readonly rules = new Map<Symbol, MarketRules>();
   private readonly risk: RiskManager;
   private readonly executor: OrderExecutor;
@@ -91,19 +99,28 @@ export class TradingEngine {
       if (price === null) return null;
       total += amount * price;
     }
+    this.lastEquity = total;
     return total;
   }
 
   /** A price update: marks equity and lets the kill switch see it. */
   onQuote(quote: Quote): void {
     this.quotes.set(quote.symbol, quote);
+    this.mark(quote.symbol, (quote.bid + quote.ask) / 2, quote.receivedAt);
     const equity = this.equity();
     if (equity !== null) this.killSwitch.onEquity(this.deps.now(), equity);
+  }
+
+  /** Records a price for `symbol` unless a newer one is already known. */
+  mark(symbol: Symbol, price: number, at: number): void {
+    const current = this.marks.get(symbol);
+    if (!current || at >= current.at) this.marks.set(symbol, { price, at });
   }
 
   /** A closed candle: the strategy decides, the gates and the exchange do the rest. */
   async onCandle(candle: Candle): Promise<void> {
     if (!this.history.add(candle)) return;
+    this.mark(candle.symbol, candle.close, candle.receivedAt ?? 0);
     const position = this.positions.get(candle.symbol);
     const signal = await this.runner.run(candle, {
       symbol: candle.symbol,
@@ -138,6 +155,7 @@ export class TradingEngine {
   applyFill(fill: Fill): void {
     const rules = this.rules.get(fill.symbol);
     const base = rules?.base ?? fill.symbol.split('/')[0] ?? '';
+    this.mark(fill.symbol, fill.price, this.deps.now());
     const realised = this.positions.apply(fill, base);
     if (realised) this.killSwitch.onRealised(this.deps.now(), realised.pnl);
     this.lastFill = fill;
@@ -166,7 +184,9 @@ export class TradingEngine {
     }
     const current = this.positions.get(symbol);
     if (!current) return;
-    const amount = this.risk.sellable(Math.min(current.amount, this.balances.free[this.baseOf(symbol)] ?? current.amount), this.rules.get(symbol));
+    // What is free now: the cancelled stop no longer locks the coins, whatever balances said before.
+    this.balances = await this.deps.exchange.fetchBalance();
+    const amount = this.risk.sellable(Math.min(current.amount, this.balances.free[this.baseOf(symbol)] ?? 0), this.rules.get(symbol));
     if (!(amount > 0)) {
       this.deps.log.warn(`${symbol}: nothing sellable left of the position (dust); closing it in the book`, { symbol, amount: current.amount });
       this.positions.close(symbol);
@@ -294,9 +314,9 @@ export class TradingEngine {
   }
 
   private priceOf(asset: string): number | null {
-    for (const [symbol, q] of this.quotes) {
+    for (const [symbol, m] of this.marks) {
       const [base, quote] = symbol.split('/');
-      if (base === asset) return (q.bid + q.ask) / 2;
+      if (base === asset) return m.price;
       if (quote === asset) return 1;
     }
     for (const r of this.rules.values()) if (r.quote === asset) return 1;

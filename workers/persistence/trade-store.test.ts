@@ -190,6 +190,23 @@ describe('TradeStore at run time', () => {
     expect(await store.verify()).toBeNull();
   });
 
+  it('a checkpoint notices damage past the header of the file it wrote last, instead of silently replacing it', async () => {
+    const paths = await seeded();
+    const log = recordingLog();
+    const store = await openStore(paths.dataDir, log);
+    await store.appendFills([makeFill(31)]);
+    expect(await store.checkpoint()).toMatchObject({ maxSeq: 31, verified: true });
+    expect(log.at('critical')).toEqual([]);
+    // Pages in the middle overwritten; the header stays intact.
+    await overwrite(paths.db, 8192, randomBytes(4096));
+    await store.appendFills([makeFill(32)]);
+    expect(await store.checkpoint()).toMatchObject({ maxSeq: 32, verified: true });
+    expect(log.at('critical').join()).toMatch(/damaged since the last checkpoint \(its bytes differ from the last checkpoint\)/);
+    expect(await asideFiles(paths, 'trades.db.corrupt-')).toHaveLength(1);
+    await store.close();
+    expect(await dbRows(await openStore(paths.dataDir))).toEqual(await journalRows(paths));
+  });
+
   it('an insert that hits "database disk image is malformed" fails over without losing that fill, and the bot keeps going', async () => {
     const paths = await seeded();
     const log = recordingLog();

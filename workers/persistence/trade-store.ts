@@ -3,7 +3,8 @@
  * trades.db (sql.js) that mirrors the journal for queries, checkpointed to disk whole and
  * atomically, verified, and copied to trades_backup.db. See index.ts for the API contract.
  */
-import { mkdir, open, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import type { Fill, OrderIntent } from '../../shared/domain.js';
 import { ErrorCode, TraderError } from '../../shared/errors.js';
 import { moveAside, writeFileAtomic } from '../../shared/atomic-file.js';
@@ -47,6 +48,8 @@ export class TradeStore {
   private checkpointChain: Promise<unknown> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
   private lastBackupAt: number;
+  /** SHA-256 of the bytes the last checkpoint wrote to trades.db, to tell outside damage from our own file. */
+  private lastWrittenHash: string | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -237,6 +240,12 @@ export class TradeStore {
   }
 
   private async verifyOnDisk(): Promise<string | null> {
+    if (!(await exists(this.paths.db)) && this.lastWrittenHash === null) {
+      // A new store has not checkpointed yet: nothing was lost, there is simply no file yet.
+      this.log.info('trades.db has not been written yet; writing the first checkpoint now');
+      await this.writeCheckpoint();
+      return null;
+    }
     const problem = (await exists(this.paths.db)) ? await this.pool.inspect(this.paths.db) : 'trades.db is missing';
     if (problem === null) return null;
     const aside = (await exists(this.paths.db)) ? await moveAside(this.paths.db, 'corrupt') : null;
@@ -256,7 +265,16 @@ export class TradeStore {
     });
     await this.setAsideIfDamaged();
     await writeFileAtomic(this.paths.db, snapshot.bytes);
-    const problem = await this.pool.inspect(this.paths.db);
+    this.lastWrittenHash = sha256(snapshot.bytes);
+    let problem = await this.pool.inspect(this.paths.db);
+    if (problem !== null) {
+      // Damaged between our write and our check (or the write itself went bad): keep it as
+      // evidence and write once more from memory before giving up on this checkpoint.
+      const aside = await moveAside(this.paths.db, 'corrupt');
+      this.log.critical(`trades.db failed its check right after a checkpoint (${problem}): moved to ${aside}; writing it again from memory`, { problem, aside });
+      await writeFileAtomic(this.paths.db, snapshot.bytes);
+      problem = await this.pool.inspect(this.paths.db);
+    }
     const result: CheckpointResult = { maxSeq: snapshot.maxSeq, bytes: snapshot.bytes.length, verified: problem === null, backedUp: false };
     if (problem !== null) {
       this.log.critical(`checkpoint wrote trades.db but the file does not verify (${problem}); trades_backup.db left as it was`, { problem });
@@ -279,9 +297,16 @@ export class TradeStore {
    */
   private async setAsideIfDamaged(): Promise<void> {
     const head = await readHead(this.paths.db);
-    if (head === null || hasSqliteHeader(head)) return;
+    if (head === null) return;
+    let why: string | null = hasSqliteHeader(head) ? null : 'bad header';
+    // Damage past the header shows only against what we wrote: the file must be byte for byte
+    // the last checkpoint. (Before this store's first checkpoint, the open already checked it.)
+    if (why === null && this.lastWrittenHash !== null && sha256(await readFile(this.paths.db)) !== this.lastWrittenHash) {
+      why = 'its bytes differ from the last checkpoint';
+    }
+    if (why === null) return;
     const aside = await moveAside(this.paths.db, 'corrupt');
-    this.log.critical(`trades.db on disk was damaged since the last checkpoint (bad header): moved to ${aside}; replacing it from memory`, { aside });
+    this.log.critical(`trades.db on disk was damaged since the last checkpoint (${why}): moved to ${aside}; replacing it from memory`, { aside });
   }
 
   private async insert(entries: ReadonlyArray<JournalEntry<Fill>>): Promise<void> {
@@ -381,4 +406,8 @@ async function recreateJournal(paths: StorePaths, db: Database, log: Log): Promi
   log.critical(`journal ${paths.journal} was missing: recreated from the database (${entries.length} fills); fills after the last checkpoint may be lost`, {
     rows: entries.length,
   });
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
