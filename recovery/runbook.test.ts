@@ -8,7 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BotProcess } from '../fixtures/testing/bot-process.js';
+import { startBot, type BotProcess } from '../fixtures/testing/bot-process.js';
 import { ROOT, tempDir, until } from '../fixtures/testing/tree.js';
 import { loadLastValidStatus, StatusFile } from '../workers/persistence/index.js';
 import { loadSqlJs } from '../workers/persistence/sqlite.js';
@@ -352,6 +352,12 @@ function newLine(bot: BotProcess, from: number, pattern: RegExp, timeoutMs = 15_
 }
 
 const ran: string[] = [];
+const phases: string[] = [];
+let phaseAt = performance.now();
+const phase = (name: string): void => {
+  phases.push(`${name} ${((performance.now() - phaseAt) / 1000).toFixed(1)} s`);
+  phaseAt = performance.now();
+};
 const skipped: string[] = [];
 
 async function runCommand(c: RunbookCommand, env: Env, bot: BotProcess | null): Promise<void> {
@@ -396,20 +402,51 @@ const OFFLINE_ENVS: Record<string, (dataDir: string) => Promise<void>> = {
     expect(at).toBeGreaterThan(0);
     writeFileSync(path, `${text.slice(0, at + 1)}this is not a row\n${text.slice(at + 1)}`);
   },
-  'kill-switch-tripped': async (dataDir) => {
-    const path = join(dataDir, 'status.csv');
-    const last = await loadLastValidStatus(path, recordingLog());
-    expect(last).not.toBeNull();
-    const file = await StatusFile.open(path, recordingLog());
-    try {
-      const now = Date.now();
-      await file.appendStatus({ ...last!, time: now, killSwitch: { ...last!.killSwitch, tripped: true, reason: 'runbook test: equity fell 6% in 20 s', trippedAt: now } });
-    } finally {
-      await file.close();
-    }
-  },
+  'kill-switch-tripped': tripKillSwitch,
 };
-const RUNNERS = new Set(['online', 'none', 'host', ...Object.keys(OFFLINE_ENVS)]);
+const RUNNERS = new Set(['online', 'online-outage', 'online-tripped', 'none', 'host', ...Object.keys(OFFLINE_ENVS)]);
+
+/** A bot in `cwd` as startTestBot runs it, with a 1 s breaker cooldown and short poll backoff so an outage opens and ends within seconds. */
+function startRunbookBot(cwd: string): BotProcess {
+  const config = {
+    dataDir: 'data',
+    supervisor: { heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 1500 }, healthLog: { intervalMs: 500 } },
+    worker: { loopIdleMs: 100 },
+    exchange: { pollIntervalMs: 100, timeoutMs: 2000, breaker: { failureThreshold: 5, cooldownMs: 1000 }, backoff: { baseMs: 100, maxMs: 1000 } },
+    simulator: { candleIntervalMs: 100 },
+    strategy: { module: join(ROOT, 'fixtures/strategies/every-n.js'), params: {} },
+  };
+  writeFileSync(join(cwd, 'config.json'), JSON.stringify(config));
+  const bot = startBot(['--config', 'config.json'], { cwd });
+  bots.push(bot);
+  return bot;
+}
+
+/** The embedded simulator's admin endpoint (faults, price), from the line the bot logs at start. */
+async function simAdmin(bot: BotProcess, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
+  const url = /embedded exchange simulator on (http:\/\/[\d.:]+)/.exec(await bot.waitForLine(/embedded exchange simulator on/))?.[1];
+  const res = await fetch(`${url}/__admin${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  expect(res.ok, `${method} ${path}: ${res.status} ${await res.text()}`).toBe(true);
+}
+
+const copyData = (from: string, cwd: string): string => {
+  const dataDir = join(cwd, 'data');
+  cpSync(from, dataDir, { recursive: true, filter: (src) => !/(control\.sock|bot\.lock)$/.test(src) });
+  return dataDir;
+};
+
+async function tripKillSwitch(dataDir: string): Promise<void> {
+  const path = join(dataDir, 'status.csv');
+  const last = await loadLastValidStatus(path, recordingLog());
+  expect(last).not.toBeNull();
+  const file = await StatusFile.open(path, recordingLog());
+  try {
+    const now = Date.now();
+    await file.appendStatus({ ...last!, time: now, killSwitch: { ...last!.killSwitch, tripped: true, reason: 'runbook test: equity fell 6% in 20 s', trippedAt: now } });
+  } finally {
+    await file.close();
+  }
+}
 
 const bots: BotProcess[] = [];
 /** The stopped bot's data directory, once the run test has made it. */
@@ -425,7 +462,7 @@ const quote = (start: string): LogLine => {
 const codeRollbackLine = readFileSync(join(ROOT, 'RUNBOOK.md'), 'utf8').split('\n').indexOf('## Code rollback') + 1;
 afterAll(() => {
   for (const bot of bots) if (bot.proc.exitCode === null && bot.proc.signalCode === null) bot.proc.kill('SIGKILL');
-  console.info(`RUNBOOK.md: ${commands.length} commands: ${ran.length} run, ${commands.filter((c) => c.env === 'host').length} checked against systemd/*.service, ${skipped.length} skipped (tool absent)`);
+  console.info(`RUNBOOK.md: ${commands.length} commands: ${ran.length} run, ${commands.filter((c) => c.env === 'host').length} checked against systemd/*.service, ${skipped.length} skipped (tool absent); ${phases.join(', ')}`);
 });
 
 describe('RUNBOOK.md', () => {
@@ -433,7 +470,7 @@ describe('RUNBOOK.md', () => {
     expect(problems).toEqual([]);
     expect(commands.length).toBeGreaterThan(20);
     for (const c of commands) expect(RUNNERS.has(c.env), `RUNBOOK.md line ${c.line}: no runner for runbook-env "${c.env}"`).toBe(true);
-    for (const c of commands) if (c.env !== 'online') expect(c.log, `RUNBOOK.md line ${c.line}: "log /.../" only in online blocks`).toBeNull();
+    for (const c of commands) if (!c.env.startsWith('online')) expect(c.log, `RUNBOOK.md line ${c.line}: "log /.../" only in online blocks`).toBeNull();
     // Every scenario and rollback has its section.
     const text = readFileSync(join(ROOT, 'RUNBOOK.md'), 'utf8');
     for (const h of ['## A. Database corruption', '## B. Exchange connection lost', '## C. Execution hang', '## D. Flash crash', '## Code rollback', '## State rollback']) expect(text).toContain(h);
@@ -464,6 +501,7 @@ describe('RUNBOOK.md', () => {
 
   it('names only recovery CLI commands and flags that exist', async () => {
     const lines = commands.filter((c) => c.shell.startsWith('node recovery/cli.js'));
+    await Promise.all([null, ...COMMANDS.map((c) => c.name)].map((name) => helpOf(name)));
     expect(lines.length).toBeGreaterThan(15);
     for (const c of lines) expect(await checkCliCommand(c.shell), `RUNBOOK.md line ${c.line}: ${c.shell}`).toEqual([]);
     // Commands named in the prose (`reset-kill-switch --offline`, `drill all`): the command and its flags exist.
@@ -481,33 +519,65 @@ describe('RUNBOOK.md', () => {
   });
 
   it('runs every command against a real bot and real data directories', { timeout: 120_000 }, async () => {
+    phaseAt = performance.now();
     const cwd = tempDir('tg-runbook-');
-    const bot = startTestBot(cwd);
-    bots.push(bot);
+    const bot = startRunbookBot(cwd);
     await bot.waitForLine(/all workers ready/);
+    phase('bot start');
     const online: Env = { DATA_DIR: join(cwd, 'data'), LOGS_DIR: join(cwd, 'logs'), PID: String(bot.proc.pid) };
     for (const c of commands.filter((x) => x.env === 'online')) await runCommand(c, online, bot);
     for (const c of commands.filter((x) => x.env === 'none')) await runCommand(c, {}, null);
+
+    phase('online');
+    // The same bot while the exchange answers 503 to everything: the breaker opens.
+    let from = bot.output().length;
+    await simAdmin(bot, 'POST', '/faults', { kind: 'status', status: 503 });
+    await newLine(bot, from, /ERROR \[market-data\] breaker closed -> open: /);
+    for (const c of commands.filter((x) => x.env === 'online-outage')) await runCommand(c, online, bot);
+    from = bot.output().length;
+    await simAdmin(bot, 'DELETE', '/faults');
+    await newLine(bot, from, /breaker half-open -> closed/);
+    phase('outage');
 
     // A stopped bot's data directory with fills and several status rows: the copy every offline block starts from.
     const rows = (file: string): number => readFileSync(join(cwd, 'data', file), 'utf8').trim().split('\n').length - 1;
     await until('three fills and three status rows', () => rows('trades.csv') >= 3 && rows('status.csv') >= 3, 30_000, 50);
     bot.proc.kill('SIGTERM');
     expect((await bot.exited).code).toBe(0);
+    phase('stop');
     const golden = join(cwd, 'data');
     const statusRows = rows('status.csv');
 
+    // A bot started on a status.csv whose kill switch is tripped: it stays tripped until reset.
+    const trippedRun = async (): Promise<void> => {
+      const trippedCwd = tempDir('tg-runbook-tripped-');
+      await tripKillSwitch(copyData(golden, trippedCwd));
+      const tripped = startRunbookBot(trippedCwd);
+      await tripped.waitForLine(/all workers ready/);
+      await tripped.waitForLine(/WARN \[engine\] the kill switch is still tripped \(runbook test/);
+      await until('the health log to show the restored engine', () => {
+        const path = join(trippedCwd, 'logs/health_log.json');
+        return existsSync(path) && (JSON.parse(readFileSync(path, 'utf8')) as { workers: { engine?: { components?: { engine?: unknown } } } }).workers.engine?.components?.engine !== undefined;
+      }, 15_000, 50);
+      const trippedEnv: Env = { DATA_DIR: join(trippedCwd, 'data'), LOGS_DIR: join(trippedCwd, 'logs'), PID: String(tripped.proc.pid) };
+      for (const c of commands.filter((x) => x.env === 'online-tripped')) await runCommand(c, trippedEnv, tripped);
+      tripped.proc.kill('SIGTERM');
+      expect((await tripped.exited).code).toBe(0);
+    };
+
+    // Each offline state in its own copy, all at once (the commands of one run in file order).
     const envs = [...new Set(commands.map((c) => c.env))].filter((e) => e in OFFLINE_ENVS);
-    for (const env of envs) {
+    const offline = envs.map(async (env) => {
       const dir = tempDir(`tg-runbook-${env}-`);
-      const dataDir = join(dir, 'data');
-      cpSync(golden, dataDir, { recursive: true, filter: (src) => !/(control\.sock|bot\.lock)$/.test(src) });
+      const dataDir = copyData(golden, dir);
       mkdirSync(join(dir, 'logs'));
       await (OFFLINE_ENVS[env] as (d: string) => Promise<void>)(dataDir);
       const vars: Env = { DATA_DIR: dataDir, LOGS_DIR: join(dir, 'logs'), ROW: String(statusRows - 1) };
       for (const c of commands.filter((x) => x.env === env)) await runCommand(c, vars, null);
-    }
+    });
     goldenDir = golden;
+    await Promise.all([trippedRun(), ...offline]);
+    phase('tripped bot and offline copies');
     const host = commands.filter((c) => c.env === 'host').length;
     expect(ran.length + skipped.length + host, 'every command ran, was skipped for a missing tool, or was checked as a host command').toBe(commands.length);
   });
