@@ -404,17 +404,17 @@ const OFFLINE_ENVS: Record<string, (dataDir: string) => Promise<void>> = {
   },
   'kill-switch-tripped': tripKillSwitch,
 };
-const RUNNERS = new Set(['online', 'online-outage', 'online-tripped', 'none', 'host', ...Object.keys(OFFLINE_ENVS)]);
+const RUNNERS = new Set(['online', 'online-outage', 'online-tripped', 'online-hung', 'none', 'host', ...Object.keys(OFFLINE_ENVS)]);
 
 /** A bot in `cwd` as startTestBot runs it, with a 1 s breaker cooldown and short poll backoff so an outage opens and ends within seconds. */
-function startRunbookBot(cwd: string): BotProcess {
+function startRunbookBot(cwd: string, strategy = { module: join(ROOT, 'fixtures/strategies/every-n.js'), params: {} as Record<string, unknown> }): BotProcess {
   const config = {
     dataDir: 'data',
     supervisor: { heartbeat: { sampleIntervalMs: 100, warnAfterMs: 500, killAfterMs: 1500 }, healthLog: { intervalMs: 500 } },
     worker: { loopIdleMs: 100 },
     exchange: { pollIntervalMs: 100, timeoutMs: 2000, breaker: { failureThreshold: 5, cooldownMs: 1000 }, backoff: { baseMs: 100, maxMs: 1000 } },
     simulator: { candleIntervalMs: 100 },
-    strategy: { module: join(ROOT, 'fixtures/strategies/every-n.js'), params: {} },
+    strategy,
   };
   writeFileSync(join(cwd, 'config.json'), JSON.stringify(config));
   const bot = startBot(['--config', 'config.json'], { cwd });
@@ -576,8 +576,23 @@ describe('RUNBOOK.md', () => {
       for (const c of commands.filter((x) => x.env === env)) await runCommand(c, vars, null);
     });
     goldenDir = golden;
-    await Promise.all([trippedRun(), ...offline]);
-    phase('tripped bot and offline copies');
+    // A bot whose engine hangs once (an await that never settles): killed past killAfterMs, respawned.
+    const hungRun = async (): Promise<void> => {
+      const hungCwd = tempDir('tg-runbook-hung-');
+      const trigger = join(hungCwd, 'hang-trigger');
+      const hung = startRunbookBot(hungCwd, { module: join(ROOT, 'fixtures/strategies/hang.js'), params: { triggerFile: trigger } });
+      await hung.waitForLine(/all workers ready/);
+      const from = hung.output().length;
+      writeFileSync(trigger, 'never-settle');
+      await newLine(hung, from, /ERROR \[supervisor\] engine is hung: heartbeat lag \d+ ms > killAfterMs/);
+      await newLine(hung, from, /\[supervisor\] engine: \w+ -> running/);
+      const hungEnv: Env = { DATA_DIR: join(hungCwd, 'data'), LOGS_DIR: join(hungCwd, 'logs'), PID: String(hung.proc.pid) };
+      for (const c of commands.filter((x) => x.env === 'online-hung')) await runCommand(c, hungEnv, hung);
+      hung.proc.kill('SIGTERM');
+      expect((await hung.exited).code).toBe(0);
+    };
+    await Promise.all([trippedRun(), hungRun(), ...offline]);
+    phase('tripped bot, hung bot and offline copies');
     const host = commands.filter((c) => c.env === 'host').length;
     expect(ran.length + skipped.length + host, 'every command ran, was skipped for a missing tool, or was checked as a host command').toBe(commands.length);
   });
