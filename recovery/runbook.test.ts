@@ -528,6 +528,18 @@ describe('RUNBOOK.md', () => {
     for (const c of commands.filter((x) => x.env === 'online')) await runCommand(c, online, bot);
     for (const c of commands.filter((x) => x.env === 'none')) await runCommand(c, {}, null);
 
+    // Every health-log path the prose names (`workers["market-data"].components.breaker.state`) is in the real file.
+    const health = JSON.parse(readFileSync(join(cwd, 'logs/health_log.json'), 'utf8')) as unknown;
+    const paths = spans.filter((x) => /^workers[.[]/.test(x.span));
+    expect(paths.length).toBeGreaterThan(3);
+    for (const { line, span } of paths) {
+      let at: unknown = health;
+      for (const m of span.matchAll(/\.?([A-Za-z_]\w*)|\["([^"]+)"\]/g)) {
+        const key = (m[1] ?? m[2]) as string;
+        expect(at !== null && typeof at === 'object' && key in at, `RUNBOOK.md line ${line}: ${span}: no "${key}" in health_log.json`).toBe(true);
+        at = (at as Record<string, unknown>)[key];
+      }
+    }
     phase('online');
     // The same bot while the exchange answers 503 to everything: the breaker opens.
     let from = bot.output().length;
