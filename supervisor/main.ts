@@ -72,6 +72,13 @@ async function main(): Promise<number> {
     },
     log,
   );
+  // One poll round is three exchange calls; a kill threshold inside it would kill a healthy
+  // market-data worker as hung whenever the exchange is slow (found by the outage drill).
+  if (config.supervisor.heartbeat.killAfterMs <= 3 * config.exchange.timeoutMs) {
+    log.warn(
+      `supervisor.heartbeat.killAfterMs (${config.supervisor.heartbeat.killAfterMs}) is not above 3 x exchange.timeoutMs (${config.exchange.timeoutMs}): during an exchange outage market-data may be killed as hung`,
+    );
+  }
   log.info(`trader-gemini starting (pid ${process.pid})`, { dataDir: config.dataDir, logsDir: config.logsDir, symbols: config.symbols });
   supervisor.start().catch((err: unknown) => log.warn(`start interrupted: ${(err as Error).message}`));
   const code = await supervisor.done;

@@ -77,8 +77,11 @@ export const powerLoss: Drill = {
       opens.push({ line: open, journalRows });
       detect.push(time(started.reconciled) - restartAt);
       recover.push(time(started.reconciled) - killedAt);
+      // The engine's view first, the exchange's second: the engine may trade between the two
+      // reads, and a stop it reports must already be resting when the exchange is read after.
+      const positions = (await env.engineStatus()).positions;
       const resting = new Set((await outsider.fetchOpenOrders(SYMBOL)).map((o) => String(o.clientOrderId)));
-      for (const p of (await env.engineStatus()).positions) {
+      for (const p of positions) {
         if (!p.stopClientOrderId || !resting.has(p.stopClientOrderId)) unprotected.push(`after round ${round}: ${p.symbol} ${p.amount} has stop ${p.stopClientOrderId ?? 'none'}, resting on the exchange: ${[...resting].join(', ') || 'nothing'}`);
       }
     }
