@@ -120,7 +120,7 @@ describe('node supervisor/main.js', () => {
     const b = bot(['--config', 'config.json'], cwd);
     await b.waitForLine(/all workers ready/);
     writeFileSync(trigger, 'never-settle');
-    await b.waitForLine(/engine heartbeat lags/);
+    await until('the engine to hang', () => existsSync(`${trigger}.hanging`));
     b.proc.kill('SIGTERM');
     expect(await b.exited).toEqual({ code: 0, signal: null });
     expect(b.output()).toMatch(/engine did not stop within supervisor.shutdownTimeoutMs; terminating it/);
@@ -133,7 +133,7 @@ describe('node supervisor/main.js', () => {
     const b = bot(['--config', 'config.json'], cwd);
     await b.waitForLine(/all workers ready/);
     writeFileSync(trigger, 'never-settle');
-    await b.waitForLine(/engine heartbeat lags/);
+    await until('the engine to hang', () => existsSync(`${trigger}.hanging`));
     b.proc.kill('SIGINT');
     await b.waitForLine(/SIGINT received: graceful shutdown/);
     b.proc.kill('SIGINT');
