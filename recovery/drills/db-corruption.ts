@@ -72,8 +72,8 @@ export const dbCorruption: Drill = {
 
     const fillsAtAlert = env.journal('trades.csv').length;
     await until('three more fills after the alert', () => env.journal('trades.csv').length >= fillsAtAlert + 3, 20_000, 50);
-    await env.control({ command: 'checkpoint-now' });
-    await databaseEqualsJournal(env, rec, 'while running, after checkpoint-now');
+    const checkpoint = await env.control({ command: 'checkpoint-now' });
+    await databaseEqualsJournal(env, rec, 'while running, after checkpoint-now', { atLeastSeq: Number(checkpoint.result.maxSeq) });
 
     // The runbook's manual procedure.
     const stopped = await env.stop(bot);
