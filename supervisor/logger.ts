@@ -32,19 +32,29 @@ const stamp = winston.format((info) => {
   return info;
 });
 
-const readable = winston.format.printf((info) => {
-  const { level, message, timestamp, worker, alert: _alert, ...rest } = info as Record<string, unknown>;
-  const tag = level === 'critical' ? 'CRITICAL' : String(level).toUpperCase();
-  const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-  return `${String(timestamp)} ${tag} [${String(worker ?? 'supervisor')}] ${String(message)}${extra}`;
-});
+/** syslog priorities, for journald (sd-daemon(3) `<N>` prefixes). */
+const PRIORITY: Record<string, number> = { critical: 2, error: 3, warn: 4, info: 6, debug: 7 };
+
+/**
+ * Readable lines for stdout. Under systemd (JOURNAL_STREAM is set when stdout is the journal)
+ * each line starts with its syslog priority, so `journalctl -p crit` finds the CRITICAL alerts.
+ */
+function readable(journald: boolean): winston.Logform.Format {
+  return winston.format.printf((info) => {
+    const { level, message, timestamp, worker, alert: _alert, ...rest } = info as Record<string, unknown>;
+    const tag = level === 'critical' ? 'CRITICAL' : String(level).toUpperCase();
+    const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+    const prefix = journald ? `<${PRIORITY[String(level)] ?? 6}>` : '';
+    return `${prefix}${String(timestamp)} ${tag} [${String(worker ?? 'supervisor')}] ${String(message)}${extra}`;
+  });
+}
 
 export function createRootLogger(options: RootLoggerOptions): RootLogger {
   const now = options.now ?? Date.now;
   const file = new DailyFileTransport({ dir: options.logsDir, now, format: winston.format.json() });
   const transports: winston.transport[] = [file];
   if (options.console !== false) {
-    transports.push(new winston.transports.Console({ format: readable }));
+    transports.push(new winston.transports.Console({ format: readable(Boolean(process.env.JOURNAL_STREAM)) }));
   }
   const logger = winston.createLogger({
     levels: LEVELS,

@@ -264,6 +264,18 @@ describe('configuration errors', () => {
     }
   });
 
+  it('prefixes stdout lines with their syslog priority under journald, so journalctl -p crit finds CRITICAL alerts', async () => {
+    const { cwd } = workdir();
+    const b = bot(['--config', 'config.json'], cwd, { JOURNAL_STREAM: '8:12345' });
+    await b.waitForLine(/all workers ready/);
+    b.proc.kill('SIGTERM');
+    expect((await b.exited).code).toBe(0);
+    const lines = b.output().split('\n').filter((l) => l.includes(' [supervisor] '));
+    expect(lines.length).toBeGreaterThan(3);
+    for (const l of lines) expect(l).toMatch(/^<[2-7]>\d{4}-/);
+    expect(lines.find((l) => / INFO \[supervisor\] all workers ready/.test(l))).toMatch(/^<6>/);
+  });
+
   it('refuses an unknown flag with the usage and its own exit code', async () => {
     const { cwd } = workdir();
     const b = bot(['--dataa-dir', 'x'], cwd);
