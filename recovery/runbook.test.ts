@@ -4,7 +4,7 @@
  * must exist, and every quoted log line must be in the code at its level. The convention is
  * written at the end of RUNBOOK.md ("How this file is tested").
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { loadSqlJs } from '../workers/persistence/sqlite.js';
 import { recordingLog } from '../workers/persistence/test-support.js';
 import { COMMANDS } from './commands/index.js';
 import { cli, startTestBot } from './test-support.js';
+import { hasCommand } from '../fixtures/testing/has-command.js';
 
 // ---------------------------------------------------------------- parsing
 
@@ -306,15 +307,7 @@ interface Env {
   ROW?: string;
 }
 
-function has(tool: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const TOOLS = { sqlite3: has('sqlite3'), jq: has('jq') };
+const TOOLS = { sqlite3: hasCommand('sqlite3'), jq: hasCommand('jq') };
 
 function shellRun(shell: string, env: Env): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

@@ -3,21 +3,15 @@
  * which faults count towards the breaker, 5 in a row open it, an open breaker sends nothing,
  * and after the cooldown exactly one probe goes out.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type FaultSpec, type RunningSimulator } from '../../fixtures/exchange-sim/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FaultSpec } from '../../fixtures/exchange-sim/index.js';
 import { ErrorCode } from '../../shared/errors.js';
 import type { BreakerState } from './breaker.js';
 import { ExchangeCallError, type FaultKind } from './faults.js';
-import { gatewayStack, intent, type Stack } from './test-support.js';
+import { gatewayStack, intent, type Stack, sharedSimulator } from './test-support.js';
 
-let sim: RunningSimulator;
-beforeAll(async () => {
-  sim = await startSimulator({ candleIntervalMs: 0, balances: { USDT: 100_000, BTC: 1 } });
-});
-afterAll(async () => {
-  await sim.close();
-});
-afterEach(() => sim.faults.clear());
+/** One simulator for the file, its faults cleared after each test. */
+const simulator = sharedSimulator();
 
 const TICKER = '/api/v3/ticker';
 
@@ -31,7 +25,7 @@ async function failure(p: Promise<unknown>): Promise<ExchangeCallError> {
 }
 
 async function ready(o: Parameters<typeof gatewayStack>[1] = {}): Promise<Stack> {
-  const stack = gatewayStack(sim, { timeoutMs: 300, ...o });
+  const stack = gatewayStack(simulator(), { timeoutMs: 300, ...o });
   await stack.exchange.ensureMarkets();
   return stack;
 }
@@ -45,7 +39,7 @@ async function reaches(stack: Stack, state: BreakerState, withinMs: number): Pro
   }
 }
 
-const inject = (spec: FaultSpec) => sim.faults.inject({ count: 1, pathPrefix: TICKER, ...spec });
+const inject = (spec: FaultSpec) => simulator().faults.inject({ count: 1, pathPrefix: TICKER, ...spec });
 
 interface Case {
   fault: string;
@@ -95,7 +89,7 @@ const MATRIX: Case[] = [
     counts: false,
     kind: 'rejected',
     run: async (s) => {
-      const resting = intent({ type: 'limit', price: Math.round(sim.price('BTC/USDT') * 0.8) });
+      const resting = intent({ type: 'limit', price: Math.round(simulator().price('BTC/USDT') * 0.8) });
       await s.exchange.createOrder(resting);
       return s.exchange.createOrder(resting);
     },
@@ -115,7 +109,7 @@ describe('which faults count towards the breaker', () => {
 
   it('a duplicate order is recognised as one (the order desk looks it up instead of failing)', async () => {
     const stack = await ready();
-    const resting = intent({ type: 'limit', price: Math.round(sim.price('BTC/USDT') * 0.8) });
+    const resting = intent({ type: 'limit', price: Math.round(simulator().price('BTC/USDT') * 0.8) });
     await stack.exchange.createOrder(resting);
     expect((await failure(stack.exchange.createOrder(resting))).fault.duplicate).toBe(true);
     expect(await stack.exchange.fetchOrderByClientId('BTC/USDT', 'never-sent')).toBeNull();
@@ -142,7 +136,7 @@ describe('which faults count towards the breaker', () => {
 
 describe('the breaker opens at the 5th consecutive counted failure', () => {
   const fail503 = async (stack: Stack, n: number) => {
-    sim.faults.inject({ kind: 'status', status: 503, count: n, pathPrefix: TICKER });
+    simulator().faults.inject({ kind: 'status', status: 503, count: n, pathPrefix: TICKER });
     for (let i = 0; i < n; i++) await failure(ticker(stack));
   };
 
@@ -183,7 +177,7 @@ describe('open, cooldown, one probe', () => {
   const COOLDOWN = 300;
   const openIt = async (): Promise<Stack> => {
     const stack = await ready({ cooldownMs: COOLDOWN });
-    sim.faults.inject({ kind: 'reset', count: 5, pathPrefix: TICKER });
+    simulator().faults.inject({ kind: 'reset', count: 5, pathPrefix: TICKER });
     for (let i = 0; i < 5; i++) await failure(ticker(stack));
     expect(stack.breaker.current).toBe('open');
     return stack;
@@ -191,22 +185,22 @@ describe('open, cooldown, one probe', () => {
 
   it('while open, calls fail fast and the simulator receives no request at all', async () => {
     const stack = await openIt();
-    const before = sim.requests().length;
+    const before = simulator().requests().length;
     for (const call of [ticker(stack), stack.exchange.fetchBalance(), stack.exchange.createOrder(intent({ role: 'exit' })), stack.exchange.fetchOrderByClientId('BTC/USDT', 'x')]) {
       await expect(call).rejects.toMatchObject({ code: ErrorCode.BREAKER_OPEN });
     }
-    expect(sim.requests().length).toBe(before);
+    expect(simulator().requests().length).toBe(before);
     stack.breaker.shutdown();
   });
 
   it('after the cooldown exactly one probe goes out; its success closes the breaker', async () => {
     const stack = await openIt();
     await reaches(stack, 'half-open', COOLDOWN * 4);
-    const before = sim.requests().length;
+    const before = simulator().requests().length;
     const [probe, second] = await Promise.allSettled([ticker(stack), ticker(stack)]);
     expect(probe.status).toBe('fulfilled');
     expect(second).toMatchObject({ status: 'rejected', reason: { code: ErrorCode.BREAKER_OPEN } });
-    expect(sim.requests().length - before).toBe(1);
+    expect(simulator().requests().length - before).toBe(1);
     expect(stack.breaker.snapshot()).toMatchObject({ state: 'closed', consecutiveFailures: 0, openedAt: null, nextProbeAt: null });
     expect(stack.published.slice(-3).map((s) => s.state)).toEqual(['open', 'half-open', 'closed']);
   });
@@ -215,10 +209,10 @@ describe('open, cooldown, one probe', () => {
     const stack = await openIt();
     const firstOpen = stack.breaker.snapshot().openedAt as number;
     await reaches(stack, 'half-open', COOLDOWN * 4);
-    sim.faults.inject({ kind: 'status', status: 502, count: 1, pathPrefix: TICKER });
-    const before = sim.requests().length;
+    simulator().faults.inject({ kind: 'status', status: 502, count: 1, pathPrefix: TICKER });
+    const before = simulator().requests().length;
     await failure(ticker(stack));
-    expect(sim.requests().length - before).toBe(1);
+    expect(simulator().requests().length - before).toBe(1);
     const reopened = stack.breaker.snapshot();
     expect(reopened.state).toBe('open');
     expect(reopened.openedAt as number).toBeGreaterThan(firstOpen);
@@ -231,7 +225,7 @@ describe('open, cooldown, one probe', () => {
 
   it('a Retry-After longer than the cooldown holds it open until it has passed', async () => {
     const stack = await ready({ cooldownMs: 100 });
-    sim.faults.inject({ kind: 'status', status: 429, retryAfterSec: 1, count: 5, pathPrefix: TICKER });
+    simulator().faults.inject({ kind: 'status', status: 429, retryAfterSec: 1, count: 5, pathPrefix: TICKER });
     let lastFailureAt = 0;
     for (let i = 0; i < 5; i++) {
       const err = await failure(ticker(stack));

@@ -2,24 +2,19 @@
  * The requests the engine's reconciliation and risk sizing make, answered from the real
  * simulator through the breaker: shapes, "unknown" as null, and garbage as a counted failure.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../fixtures/exchange-sim/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.js';
 import type { Order } from 'ccxt';
 import { toOrderReport } from './answers.js';
 import { classify } from './faults.js';
-import { gatewayStack, intent, type Stack } from './test-support.js';
+import { gatewayStack, intent, type Stack, sharedSimulator } from './test-support.js';
 
-let sim: RunningSimulator;
+/** One simulator for the file, its faults cleared after each test. */
+const simulator = sharedSimulator();
 let stack: Stack;
-beforeAll(async () => {
-  sim = await startSimulator({ candleIntervalMs: 0, balances: { USDT: 100_000, BTC: 1 } });
-  stack = gatewayStack(sim, { timeoutMs: 500 });
+beforeAll(() => {
+  stack = gatewayStack(simulator(), { timeoutMs: 500 });
 });
-afterAll(async () => {
-  await sim.close();
-});
-afterEach(() => sim.faults.clear());
 
 describe('GuardedExchange', () => {
   it('market rules come from the exchange filters; an unlisted symbol is a rejection, not an outage', async () => {
@@ -30,7 +25,7 @@ describe('GuardedExchange', () => {
   });
 
   it('open orders, fetch by client id, cancel by client id (null when unknown)', async () => {
-    const resting = intent({ type: 'limit', price: Math.round(sim.price('BTC/USDT') * 0.8) });
+    const resting = intent({ type: 'limit', price: Math.round(simulator().price('BTC/USDT') * 0.8) });
     const placed = await stack.exchange.createOrder(resting);
     expect((await stack.exchange.fetchOpenOrders(['BTC/USDT'])).map((o) => o.clientOrderId)).toContain(resting.clientOrderId);
     expect(await stack.exchange.fetchOrderByClientId('BTC/USDT', resting.clientOrderId)).toMatchObject({ exchangeOrderId: placed.exchangeOrderId, status: 'open' });
@@ -40,7 +35,7 @@ describe('GuardedExchange', () => {
   });
 
   it('a stop-loss-limit is reported as one, with its trigger', async () => {
-    const p = sim.price('BTC/USDT');
+    const p = simulator().price('BTC/USDT');
     const stop = intent({ role: 'stop', side: 'sell', type: 'stop_loss_limit', amount: 0.001, stopPrice: Math.round(p * 0.9), price: Math.round(p * 0.89) });
     expect(await stack.exchange.createOrder(stop)).toMatchObject({ type: 'stop_loss_limit', status: 'open' });
     await stack.exchange.cancelOrder('BTC/USDT', stop.clientOrderId);
@@ -66,7 +61,7 @@ describe('GuardedExchange', () => {
     expect(b.free['USDT']).toBeGreaterThan(0);
     expect(b.fetchedAt).toBeLessThanOrEqual(Date.now());
     for (const path of ['/api/v3/account', '/api/v3/openOrders']) {
-      sim.faults.inject({ kind: 'malformed', count: 1, pathPrefix: path });
+      simulator().faults.inject({ kind: 'malformed', count: 1, pathPrefix: path });
       const call = path.endsWith('account') ? stack.exchange.fetchBalance() : stack.exchange.fetchOpenOrders(['BTC/USDT']);
       await expect(call).rejects.toMatchObject({ code: ErrorCode.EXCHANGE_UNAVAILABLE, fault: { kind: 'malformed', counts: true } });
     }
@@ -76,7 +71,7 @@ describe('GuardedExchange', () => {
   });
 
   it('an order of a type the bot does not trade is refused as a business answer, not counted as an outage', async () => {
-    const resting = intent({ type: 'limit', price: Math.round(sim.price('BTC/USDT') * 0.8) });
+    const resting = intent({ type: 'limit', price: Math.round(simulator().price('BTC/USDT') * 0.8) });
     await stack.exchange.createOrder(resting);
     const real = (await stack.client.fetchOpenOrders()).find((o) => o.clientOrderId === resting.clientOrderId) as Order;
     const err = (() => {

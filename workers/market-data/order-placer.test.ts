@@ -2,29 +2,22 @@
  * An order is never sent twice: the simulator accepts orders and drops the answers, and
  * sim.orders() (every order request that reached it) says how many exist afterwards.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../fixtures/exchange-sim/index.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.js';
 import { LiquidityGuardian } from './liquidity-guardian.js';
 import { MarketPoller } from './market-poller.js';
 import { CLOCK_ALLOWANCE_MS, OrderDesk } from './order-placer.js';
-import { gatewayStack, intent, placeThroughDesk, type Stack, type StackOptions } from './test-support.js';
+import { gatewayStack, intent, placeThroughDesk, type Stack, type StackOptions, sharedSimulator } from './test-support.js';
 
-let sim: RunningSimulator;
-beforeAll(async () => {
-  sim = await startSimulator({ candleIntervalMs: 0, balances: { USDT: 100_000, BTC: 1 } });
-});
-afterAll(async () => {
-  await sim.close();
-});
-afterEach(() => sim.faults.clear());
+/** One simulator for the file, its faults cleared after each test. */
+const simulator = sharedSimulator();
 
 const RECV_WINDOW = 300;
 const ORDER_PATH = '/api/v3/order';
 
 /** The desk as the worker builds it, with a guardian fed by a real poll of the simulator. */
 async function desk(o: StackOptions = {}): Promise<{ stack: Stack; desk: OrderDesk }> {
-  const stack = gatewayStack(sim, { timeoutMs: 300, recvWindowMs: RECV_WINDOW, ...o });
+  const stack = gatewayStack(simulator(), { timeoutMs: 300, recvWindowMs: RECV_WINDOW, ...o });
   // The simulator's feed stands still here (candleIntervalMs 0), so "frozen" is out of the way.
   const guardian = new LiquidityGuardian(
     { staleAfterMs: 60_000, maxSpreadBps: 10, depthBps: 10, depthFactor: 3 },
@@ -34,7 +27,7 @@ async function desk(o: StackOptions = {}): Promise<{ stack: Stack; desk: OrderDe
   return { stack, desk: new OrderDesk(stack.exchange, guardian, { recvWindowMs: RECV_WINDOW, backoff: { baseMs: 20, maxMs: 100 }, log: stack.log }) };
 }
 
-const recordsOf = (clientOrderId: string) => sim.orders().filter((o) => o.clientOrderId === clientOrderId);
+const recordsOf = (clientOrderId: string) => simulator().orders().filter((o) => o.clientOrderId === clientOrderId);
 
 describe('accept-and-drop: the answer is lost after the order was accepted', () => {
   it.each([
@@ -43,7 +36,7 @@ describe('accept-and-drop: the answer is lost after the order was accepted', () 
   ])('$variant: exactly one order exists and the answer carries its fill', async ({ hold }) => {
     const { stack, desk: d } = await desk();
     const order = intent();
-    sim.faults.inject({ kind: 'drop-response', count: 1, hold });
+    simulator().faults.inject({ kind: 'drop-response', count: 1, hold });
     const report = await placeThroughDesk(d, order);
     expect(recordsOf(order.clientOrderId).map((r) => r.outcome)).toEqual(['accepted']);
     expect(report).toMatchObject({ clientOrderId: order.clientOrderId, status: 'closed', filled: order.amount, side: 'buy', type: 'market' });
@@ -57,14 +50,14 @@ describe('lost before it was accepted', () => {
   it('is sent again only once the exchange does not know it and its recvWindow has passed', async () => {
     const { stack, desk: d } = await desk();
     const order = intent({ role: 'exit', side: 'sell' });
-    sim.faults.inject({ kind: 'timeout', count: 1, pathPrefix: ORDER_PATH, method: 'POST' });
+    simulator().faults.inject({ kind: 'timeout', count: 1, pathPrefix: ORDER_PATH, method: 'POST' });
     const started = Date.now();
     const report = await placeThroughDesk(d, order);
     expect(recordsOf(order.clientOrderId).map((r) => r.outcome)).toEqual(['faulted', 'accepted']);
     expect(report).toMatchObject({ status: 'closed', filled: order.amount });
     expect(Date.now() - started).toBeGreaterThanOrEqual(RECV_WINDOW + CLOCK_ALLOWANCE_MS);
     // Asked before re-sending: a lookup came between the two order requests.
-    const requests = sim.requests().filter((r) => r.time >= started && r.path === ORDER_PATH);
+    const requests = simulator().requests().filter((r) => r.time >= started && r.path === ORDER_PATH);
     expect(requests.map((r) => r.method)).toEqual(['POST', 'GET', 'GET', 'POST']);
     expect(stack.log.at('warn').some((m) => m.includes('sending it again'))).toBe(true);
   });
@@ -75,7 +68,7 @@ describe('lost before it was accepted', () => {
   ])('$fault on the order request is looked up, not blindly re-sent', async ({ spec }) => {
     const { desk: d } = await desk();
     const order = intent();
-    sim.faults.inject({ ...spec, count: 1, pathPrefix: ORDER_PATH, method: 'POST' });
+    simulator().faults.inject({ ...spec, count: 1, pathPrefix: ORDER_PATH, method: 'POST' });
     await placeThroughDesk(d, order);
     expect(recordsOf(order.clientOrderId).map((r) => r.outcome)).toEqual(['faulted', 'accepted']);
   });
@@ -84,7 +77,7 @@ describe('lost before it was accepted', () => {
 describe('"Duplicate order sent." means it exists', () => {
   it('is answered with the existing order, not an error and not a second order', async () => {
     const { stack, desk: d } = await desk();
-    const order = intent({ type: 'limit', role: 'exit', side: 'sell', price: Math.round(sim.price('BTC/USDT') * 1.2) });
+    const order = intent({ type: 'limit', role: 'exit', side: 'sell', price: Math.round(simulator().price('BTC/USDT') * 1.2) });
     const first = await stack.exchange.createOrder(order);
     const report = await placeThroughDesk(d, order);
     expect(report).toMatchObject({ exchangeOrderId: first.exchangeOrderId, status: 'open', filled: 0 });
@@ -105,7 +98,7 @@ describe('while the breaker is open', () => {
   it('an exit waits in the desk and goes out after the cooldown; an entry is refused and never sent', async () => {
     const COOLDOWN = 300;
     const { stack, desk: d } = await desk({ cooldownMs: COOLDOWN });
-    sim.faults.inject({ kind: 'reset', count: 5, pathPrefix: '/api/v3/ticker' });
+    simulator().faults.inject({ kind: 'reset', count: 5, pathPrefix: '/api/v3/ticker' });
     for (let i = 0; i < 5; i++) await stack.exchange.fetchTicker('BTC/USDT').catch(() => undefined);
     expect(stack.breaker.current).toBe('open');
 

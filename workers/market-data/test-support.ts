@@ -5,31 +5,16 @@
  */
 import type { binance } from 'ccxt';
 import type { OrderIntent, OrderReport } from '../../shared/domain.js';
-import type { Log, LogMeta } from '../../shared/log.js';
-import type { RunningSimulator } from '../../fixtures/exchange-sim/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../fixtures/exchange-sim/index.js';
 import { ExchangeBreaker, type BreakerSnapshot } from './breaker.js';
 import { createExchangeClient } from './exchange-client.js';
 import { GuardedExchange } from './guarded-exchange.js';
 import type { OrderDesk } from './order-placer.js';
 
-export interface RecordingLog extends Log {
-  records: Array<{ level: keyof Log; message: string; meta?: LogMeta }>;
-  at(level: keyof Log): string[];
-}
+import { recordingLog, type RecordingLog } from '../../fixtures/testing/recording-log.js';
 
-export function recordingLog(): RecordingLog {
-  const records: RecordingLog['records'] = [];
-  const put = (level: keyof Log) => (message: string, meta?: LogMeta) => void records.push({ level, message, ...(meta ? { meta } : {}) });
-  return {
-    records,
-    debug: put('debug'),
-    info: put('info'),
-    warn: put('warn'),
-    error: put('error'),
-    critical: put('critical'),
-    at: (level) => records.filter((r) => r.level === level).map((r) => r.message),
-  };
-}
+export { recordingLog, type RecordingLog };
 
 export interface Stack {
   client: binance;
@@ -80,4 +65,20 @@ export async function placeThroughDesk(desk: OrderDesk, order: OrderIntent, time
     if (!settled && due !== null) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(50, due - Date.now()))));
   }
   return result;
+}
+
+/** One simulator (no candle clock, a funded account) shared by a test file; faults cleared after each test. */
+export function sharedSimulator(): () => RunningSimulator {
+  let sim: RunningSimulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator({ candleIntervalMs: 0, balances: { USDT: 100_000, BTC: 1 } });
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  afterEach(() => sim?.faults.clear());
+  return () => {
+    if (!sim) throw new Error('the shared simulator is not started yet (use it inside a test)');
+    return sim;
+  };
 }

@@ -7,32 +7,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fill, OrderIntent } from '../../shared/domain.js';
-import type { Log, LogMeta } from './log.js';
 
-export interface Recorded {
-  level: keyof Log;
-  message: string;
-  meta?: LogMeta;
-}
-
-export interface RecordingLog extends Log {
-  records: Recorded[];
-  /** Messages at `level`, in order. */
-  at(level: keyof Log): string[];
-}
-
-export function recordingLog(): RecordingLog {
-  const records: Recorded[] = [];
-  const put = (level: keyof Log) => (message: string, meta?: LogMeta) => void records.push({ level, message, ...(meta ? { meta } : {}) });
-  return {
-    records,
-    info: put('info'),
-    warn: put('warn'),
-    error: put('error'),
-    critical: put('critical'),
-    at: (level) => records.filter((r) => r.level === level).map((r) => r.message),
-  };
-}
+export { recordingLog, type Recorded, type RecordingLog } from '../../fixtures/testing/recording-log.js';
 
 /** A fill whose fields all derive from `n`, including values that need CSV quoting. */
 export function makeFill(n: number): Fill {

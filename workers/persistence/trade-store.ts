@@ -153,19 +153,7 @@ export class TradeStore {
   }
 
   private selectFills(where: string, params: Array<string | number>): Promise<Array<JournalEntry<Fill>>> {
-    return this.withDatabase((db) => {
-      const stmt = db.prepare(`SELECT * FROM fills WHERE ${where} ORDER BY seq`, params);
-      const rows: Array<JournalEntry<Fill>> = [];
-      try {
-        while (stmt.step()) {
-          const row = stmt.get().map((v) => (v === null ? '' : String(v)));
-          rows.push({ seq: Number(row[0]), record: fillFormat.decode(row.slice(1)) });
-        }
-      } finally {
-        stmt.free();
-      }
-      return rows;
-    });
+    return this.withDatabase((db) => selectFills(db, `WHERE ${where} ORDER BY seq`, params));
   }
 
   /**
